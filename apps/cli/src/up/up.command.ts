@@ -1,0 +1,184 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startLocalS3, type LocalS3 } from '@portico/object-store';
+import { scrubSecrets } from '@portico/platform';
+import { ROLES } from '@portico/settings';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
+import { freePort } from './free-port';
+import { nodeConfigIni } from './node-config-file';
+import { loadOrCreateSecrets } from './secrets';
+import { Supervisor } from './supervisor';
+import { waitReady } from './wait-ready';
+
+export interface UpOptions {
+  nodes: number;
+  storage: string;
+  varDir: string;
+  port: number;
+  databaseUrl?: string;
+  readyTimeoutSeconds: number;
+}
+
+const DIST_APPS = path.resolve(__dirname, '../../..');
+const BUCKETS = ['portico-proxies', 'portico-archive'];
+
+/**
+ * `portico up`: a whole cluster on this machine. Runs until SIGINT/SIGTERM, then stops the
+ * nodes, the control plane, the S3 endpoint and the embedded database, in that order.
+ */
+export async function up(options: UpOptions): Promise<number> {
+  const varDir = path.resolve(options.varDir);
+  const storage = path.resolve(options.storage);
+  const logs = path.join(varDir, 'logs');
+  await Promise.all([varDir, storage, logs].map((dir) => mkdir(dir, { recursive: true })));
+  assertBuilt();
+  const secrets = loadOrCreateSecrets(path.join(varDir, 'secrets.json'));
+
+  let failed = false;
+  let wake: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (wake = resolve));
+  const supervisor = new Supervisor({
+    notice: (name, line) => console.log(`  [${name}] ${scrubSecrets(line)}`),
+    unexpectedExit: (name, code, signal) => {
+      console.error(
+        `portico up: ${name} exited unexpectedly (${code ?? signal}); see ${path.join(logs, `${name}.log`)}. Stopping the cluster.`,
+      );
+      failed = true;
+      wake();
+    },
+  });
+  let database: EmbeddedDatabase | undefined;
+  let s3: LocalS3 | undefined;
+  const shutdown = async (): Promise<void> => {
+    await supervisor.stopAll();
+    await s3?.stop();
+    await database?.stop();
+  };
+  process.once('SIGINT', () => wake());
+  process.once('SIGTERM', () => wake());
+
+  try {
+    const controlPlanePort = await freePort(options.port);
+    let databaseUrl = options.databaseUrl;
+    let databaseNote = 'given';
+    if (!databaseUrl) {
+      step('starting embedded PostgreSQL');
+      database = await startEmbeddedPostgres({
+        directory: path.join(varDir, 'postgres'),
+        port: await freePort(),
+        password: secrets.databasePassword,
+        log: (line) => void appendLog(path.join(logs, 'postgres.log'), line),
+      });
+      databaseUrl = database.url;
+      databaseNote = `embedded, data in ${path.join(varDir, 'postgres')}`;
+    }
+    step('starting the local S3 endpoint');
+    s3 = await startLocalS3({ directory: path.join(varDir, 's3'), buckets: BUCKETS });
+
+    step('starting the control plane');
+    const controlPlaneUrl = `http://127.0.0.1:${controlPlanePort}`;
+    const controlPlane = supervisor.start(
+      'control-plane',
+      process.execPath,
+      [path.join(DIST_APPS, 'control-plane/src/main.js')],
+      {
+        cwd: varDir,
+        logFile: path.join(logs, 'control-plane.log'),
+        env: {
+          ...baseEnv(),
+          PORTICO_DATABASE_URL: databaseUrl,
+          PORTICO_ADMIN_TOKEN: secrets.adminToken,
+          PORTICO_HTTP_HOST: '127.0.0.1',
+          PORTICO_HTTP_PORT: String(controlPlanePort),
+        },
+      },
+    );
+    await waitReady(
+      `${controlPlaneUrl}/health/ready`,
+      controlPlane.child,
+      'control plane',
+      options.readyTimeoutSeconds * 1000,
+    );
+
+    const nodes: Array<{ name: string; url: string }> = [];
+    for (let index = 1; index <= options.nodes; index++) {
+      const name = `node-${index}`;
+      step(`starting ${name} (gateway, all roles)`);
+      const nodeDir = path.join(varDir, 'nodes', name);
+      await mkdir(nodeDir, { recursive: true });
+      const httpPort = await freePort();
+      const configFile = path.join(nodeDir, 'config.ini');
+      await writeFile(
+        configFile,
+        nodeConfigIni({
+          controlPlaneUrl,
+          databaseUrl,
+          httpPort,
+          roles: [...ROLES],
+          mountPoint: storage,
+          nodeName: name,
+        }),
+        { mode: 0o600 },
+      );
+      const node = supervisor.start(name, process.execPath, [path.join(DIST_APPS, 'gateway/src/main.js')], {
+        cwd: nodeDir,
+        logFile: path.join(logs, `${name}.log`),
+        env: { ...baseEnv(), PORTICO_CONFIG: configFile },
+      });
+      nodes.push({ name, url: `http://127.0.0.1:${httpPort}` });
+      await waitReady(
+        `http://127.0.0.1:${httpPort}/health/ready`,
+        node.child,
+        name,
+        options.readyTimeoutSeconds * 1000,
+      );
+    }
+
+    console.log('');
+    console.log(`Portico is up: ${options.nodes} node${options.nodes === 1 ? '' : 's'}`);
+    console.log(`  control plane  ${controlPlaneUrl}   (API docs ${controlPlaneUrl}/api/docs)`);
+    console.log(`  admin token    in ${path.join(varDir, 'secrets.json')}`);
+    for (const node of nodes)
+      console.log(`  ${node.name.padEnd(14)} ${node.url}/health/ready   ${node.url}/metrics`);
+    console.log(`  storage        ${storage}   (copy media files here)`);
+    console.log(`  S3 endpoint    ${s3.endpoint}   buckets ${BUCKETS.join(', ')}`);
+    console.log(`  database       ${scrubSecrets(databaseUrl)}   (${databaseNote})`);
+    console.log(`  logs           ${logs}`);
+    console.log('Press Ctrl-C to stop.');
+    await stopped;
+  } catch (error) {
+    failed = true;
+    console.error(`portico up: ${scrubSecrets(error instanceof Error ? error.message : String(error))}`);
+    console.error(`  logs are in ${logs}`);
+  }
+  step('stopping');
+  await shutdown();
+  step(failed ? 'stopped after a failure' : 'stopped cleanly');
+  return failed ? 1 : 0;
+}
+
+function step(message: string): void {
+  console.log(`portico up: ${message}`);
+}
+
+/** Children get the caller's environment minus PORTICO_* values meant for the `up` command itself. */
+function baseEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('PORTICO_')) env[key] = value;
+  return env;
+}
+
+function assertBuilt(): void {
+  for (const app of ['control-plane', 'gateway']) {
+    if (!existsSync(path.join(DIST_APPS, app, 'src/main.js'))) {
+      throw new Error(
+        `the ${app} app is not built (run \`npm run build\`, or use \`npm start\`, which builds first)`,
+      );
+    }
+  }
+}
+
+async function appendLog(file: string, line: string): Promise<void> {
+  await writeFile(file, `${line}\n`, { flag: 'a' });
+}

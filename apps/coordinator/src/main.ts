@@ -1,0 +1,4 @@
+import { runNode } from '@portico/platform';
+import { CoordinatorAppModule } from './app.module';
+
+void runNode({ app: 'coordinator', root: (platform) => CoordinatorAppModule.forRoot(platform) });

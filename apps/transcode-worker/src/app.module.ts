@@ -1,0 +1,9 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+
+/** Composition root of the transcode-worker app: the TRANSCODE role. */
+@Module({})
+export class TranscodeWorkerAppModule {
+  static forRoot(platform: DynamicModule): DynamicModule {
+    return { module: TranscodeWorkerAppModule, imports: [platform] };
+  }
+}

@@ -1,0 +1,9 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+
+/** Composition root of the transfer-worker app: the TRANSFER role. */
+@Module({})
+export class TransferWorkerAppModule {
+  static forRoot(platform: DynamicModule): DynamicModule {
+    return { module: TransferWorkerAppModule, imports: [platform] };
+  }
+}

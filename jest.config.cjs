@@ -1,0 +1,28 @@
+// Two jest projects: `unit` (pure, no services) and `integration` (medium and e2e tests,
+// which get real PostgreSQL, pgBouncer, Redis and S3 from the libs/testing harness).
+const { swcOptions, jestModuleNameMapper } = require('./tools/swc-options.cjs');
+const esm = require('./tools/jest-esm-packages.cjs');
+
+const shared = {
+  rootDir: __dirname,
+  transform: { '^.+\\.ts$': ['@swc/jest', { ...swcOptions(), swcrc: false }], ...esm.transform },
+  transformIgnorePatterns: esm.transformIgnorePatterns,
+  moduleNameMapper: jestModuleNameMapper(),
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/tmp/', '/var/'],
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/var/', '<rootDir>/tmp/'],
+  setupFiles: ['reflect-metadata'],
+};
+
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools,bench,chaos}/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{apps,libs,tools,bench,chaos,e2e}/**/*.{medium-spec,e2e-spec}.ts'],
+      globalSetup: '<rootDir>/libs/testing/src/jest/global-setup.ts',
+      globalTeardown: '<rootDir>/libs/testing/src/jest/global-teardown.ts',
+      testTimeout: 120000,
+    },
+  ],
+};

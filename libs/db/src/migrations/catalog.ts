@@ -1,0 +1,24 @@
+// Every Portico migration, in order. The SQL lives in TypeScript modules (sql/NNNN_name.ts)
+// rather than .sql files so that it is compiled into the build output with the code that runs
+// it: nothing has to locate a folder at run time, from source or from dist/.
+import { createHash } from 'node:crypto';
+
+import { sql as core } from './sql/0001_core';
+
+export interface Migration {
+  /** Strictly increasing, never reused. */
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'core', sql: core }];
+
+/** `0001_core`: how a migration is named in logs, errors and `migrate()`'s result. */
+export function migrationId(migration: Pick<Migration, 'version' | 'name'>): string {
+  return `${String(migration.version).padStart(4, '0')}_${migration.name}`;
+}
+
+export function migrationChecksum(migration: Pick<Migration, 'sql'>): string {
+  return createHash('sha256').update(migration.sql).digest('hex');
+}

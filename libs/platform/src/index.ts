@@ -1,0 +1,13 @@
+export { createLogger, type Logger, type LoggerOptions } from './logging/logger';
+export { PinoNestLogger } from './logging/nest-logger';
+export { scrubSecrets, SECRET_KEYS } from './logging/redact';
+export { MetricsRegistry, type ProcessIdentity } from './metrics/metrics';
+export { ReadinessCheck, READINESS_CHECKS, withTimeout } from './health/readiness';
+export { DatabaseReadinessCheck } from './health/database.indicator';
+export { HttpEndpointReadinessCheck } from './health/http-endpoint.indicator';
+export { PlatformModule, LOGGER, type PlatformOptions } from './platform.module';
+export { runApp, type AppContext, type AppSpec } from './bootstrap/run-app';
+export { connectDatabase } from './bootstrap/database';
+export { productVersion } from './bootstrap/version';
+export { runNode, NODE_CONFIG, DATABASE_POOL, type NodeAppSpec } from './node/run-node';
+export { loadNodeConfig, NODE_APPS, type NodeAppName, type NodeConfig } from './node/node-config';
