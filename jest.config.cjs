@@ -8,7 +8,7 @@ const shared = {
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swcOptions(), swcrc: false }], ...esm.transform },
   transformIgnorePatterns: esm.transformIgnorePatterns,
   moduleNameMapper: jestModuleNameMapper(),
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/tmp/', '/var/'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/', '<rootDir>/tmp/', '<rootDir>/var/'],
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/var/', '<rootDir>/tmp/'],
   setupFiles: ['reflect-metadata'],
 };

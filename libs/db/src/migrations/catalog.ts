@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 
 import { sql as core } from './sql/0001_core';
+import { sql as clusterCore } from './sql/0002_cluster_core';
 
 export interface Migration {
   /** Strictly increasing, never reused. */
@@ -12,7 +13,10 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'core', sql: core }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'core', sql: core },
+  { version: 2, name: 'cluster_core', sql: clusterCore },
+];
 
 /** `0001_core`: how a migration is named in logs, errors and `migrate()`'s result. */
 export function migrationId(migration: Pick<Migration, 'version' | 'name'>): string {
