@@ -2,10 +2,28 @@
 // (see README "Architecture"): apps compose features, features use domain and adapter libs,
 // adapters never reach up into domain code, contracts depend on nothing, and the testing lib
 // is imported by spec files only.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import js from '@eslint/js';
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
+
+/** The folders of the libraries tagged type:domain (from their project.json), whose code outside adapters must stay pure. */
+const DOMAIN_LIBS = projectFolders('libs').filter((folder) => tagsOf(folder).includes('type:domain'));
+
+function projectFolders(dir) {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && entry.name !== 'node_modules')
+    .flatMap((entry) => {
+      const folder = path.join(dir, entry.name);
+      return existsSync(path.join(folder, 'project.json')) ? [folder] : projectFolders(folder);
+    });
+}
+
+function tagsOf(folder) {
+  return JSON.parse(readFileSync(path.join(folder, 'project.json'), 'utf8')).tags ?? [];
+}
 
 const SPEC_FILES = ['**/*.spec.ts', '**/*.medium-spec.ts', '**/*.e2e-spec.ts', '**/*.browser-spec.ts'];
 
@@ -100,11 +118,9 @@ export default tseslint.config(
     rules: { '@typescript-eslint/consistent-type-imports': 'off' },
   },
   {
-    files: ['libs/**/*.ts'],
+    // Domain libraries (tag type:domain): pure except their adapters, repositories and wiring.
+    files: DOMAIN_LIBS.map((folder) => `${folder}/**/*.ts`),
     ignores: [
-      'libs/db/**',
-      'libs/testing/**',
-      'libs/platform/**',
       '**/*.adapter.ts',
       '**/*.repository.ts',
       '**/*.module.ts',

@@ -14,6 +14,8 @@ const shared = {
 };
 
 module.exports = {
+  // A global option (jest ignores it inside a project): e2e tests run real processes.
+  testTimeout: 120000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools,bench,chaos}/**/*.spec.ts'] },
     {
@@ -22,7 +24,6 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,libs,tools,bench,chaos,e2e}/**/*.{medium-spec,e2e-spec}.ts'],
       globalSetup: '<rootDir>/libs/testing/src/jest/global-setup.ts',
       globalTeardown: '<rootDir>/libs/testing/src/jest/global-teardown.ts',
-      testTimeout: 120000,
     },
   ],
 };

@@ -1,5 +1,16 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { productVersion } from '@portico/platform';
+import { TOKEN_KINDS, type TokenKind } from '@portico/control-plane-client';
+import {
+  settingsExplainCommand,
+  settingsGetCommand,
+  settingsSetCommand,
+  settingsUnsetCommand,
+  type SettingsFlags,
+} from './commands/settings.command';
+import { statusCommand } from './commands/status.command';
+import { tokenCreateCommand } from './commands/token.command';
+import type { ContextFlags } from './context';
 import { up } from './up/up.command';
 
 function wholeNumber(name: string, min: number, max: number) {
@@ -51,6 +62,80 @@ program
         readyTimeoutSeconds: options.readyTimeout,
       });
     },
+  );
+
+/** The options every command that talks to the control plane takes. */
+function withControlPlane(command: Command): Command {
+  return command
+    .option(
+      '--control-plane-url <url>',
+      'control-plane URL (env PORTICO_CONTROL_PLANE_URL; default from var/context.json)',
+    )
+    .option('--token <token>', 'admin token (env PORTICO_ADMIN_TOKEN; default from var/context.json)')
+    .option('--cluster <name|id>', 'the cluster (default: the only one, or the one `portico up` runs)')
+    .option('--context <file>', 'context file written by `portico up` (env PORTICO_CONTEXT)');
+}
+
+/** Runs a command and turns any failure into one line and a non-zero exit code. */
+function run<A extends unknown[]>(action: (...args: A) => Promise<number>) {
+  return async (...args: A): Promise<void> => {
+    try {
+      process.exitCode = await action(...args);
+    } catch (error) {
+      console.error(`portico: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    }
+  };
+}
+
+withControlPlane(program.command('status').description('nodes, roles, status, leader and term, last seen'))
+  .option('--json', 'print the status as JSON')
+  .action(run((options: ContextFlags & { json?: boolean }) => statusCommand(options)));
+
+const settings = program.command('settings').description('read and write cluster and node settings');
+const nodeOption = '--node <name|id>';
+withControlPlane(
+  settings.command('get <key>').description('the effective value (of the cluster, or of one node)'),
+)
+  .option(nodeOption, 'for this node')
+  .option('--config <file>', "the node's config.ini, for its local layer")
+  .action(run((key: string, options: SettingsFlags) => settingsGetCommand(key, options)));
+withControlPlane(
+  settings
+    .command('set <key> <value>')
+    .description('set a cluster (or, with --node, node) setting; JSON values allowed'),
+)
+  .option(nodeOption, 'set it on this node')
+  .action(
+    run((key: string, value: string, options: SettingsFlags) => settingsSetCommand(key, value, options)),
+  );
+withControlPlane(settings.command('unset <key>').description('remove a cluster (or node) setting'))
+  .option(nodeOption, 'remove it from this node')
+  .action(run((key: string, options: SettingsFlags) => settingsUnsetCommand(key, options)));
+withControlPlane(
+  settings
+    .command('explain <key>')
+    .description('every layer (config.ini/env, node, cluster, default) and the winner'),
+)
+  .option(nodeOption, 'for this node')
+  .option('--config <file>', "the node's config.ini (default: var/nodes/<node>/config.ini when it exists)")
+  .option('--json', 'print the explanation as JSON')
+  .action(
+    run((key: string, options: SettingsFlags & { json?: boolean }) => settingsExplainCommand(key, options)),
+  );
+
+const token = program.command('token').description('issue node, join and admin tokens');
+withControlPlane(token.command('create').description('issue a token; it is printed once'))
+  .addOption(new Option('--kind <kind>', 'node, join or admin').choices(TOKEN_KINDS).makeOptionMandatory())
+  .option(nodeOption, 'the node a node token acts as')
+  .option('--description <text>', 'what the token is for')
+  .option('--expires-in <seconds>', 'lifetime in seconds', wholeNumber('--expires-in', 1, 10 * 365 * 86400))
+  .action(
+    run(
+      (
+        options: ContextFlags & { kind: TokenKind; node?: string; description?: string; expiresIn?: number },
+      ) => tokenCreateCommand(options),
+    ),
   );
 
 program.parseAsync(process.argv).catch((error: unknown) => {

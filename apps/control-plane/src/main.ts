@@ -1,3 +1,4 @@
+import { ControlPlaneModule } from '@portico/control-plane';
 import { migrate } from '@portico/db';
 import { connectDatabase, DatabaseReadinessCheck, PlatformModule, runApp } from '@portico/platform';
 import { loadControlPlaneConfig, type ControlPlaneConfig } from '@portico/settings';
@@ -22,7 +23,7 @@ void runApp<ControlPlaneConfig>({
     const report = await migrate(config.databaseUrl, { logger: context.logger });
     context.logger.info(report, 'database schema up to date');
   },
-  module(_config, context) {
+  module(config, context) {
     if (!pool) throw new Error('database pool missing after prepare');
     const platform = PlatformModule.forRoot({
       logger: context.logger,
@@ -30,9 +31,17 @@ void runApp<ControlPlaneConfig>({
       readiness: [new DatabaseReadinessCheck(pool)],
       providers: [{ provide: CONTROL_PLANE_POOL, useValue: pool }],
     });
-    return ControlPlaneAppModule.forRoot(platform);
+    const api = ControlPlaneModule.forRoot({
+      pool,
+      adminToken: config.adminToken,
+      redis: config.redisUrl ? { url: config.redisUrl } : undefined,
+      logger: context.logger.child({ component: 'api' }),
+      metrics: context.metrics,
+    });
+    return ControlPlaneAppModule.forRoot(platform, api);
   },
   configure(app, _config, context) {
+    ControlPlaneModule.configureHttp(app);
     const document = SwaggerModule.createDocument(
       app,
       new DocumentBuilder()

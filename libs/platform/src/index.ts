@@ -9,5 +9,12 @@ export { PlatformModule, LOGGER, type PlatformOptions } from './platform.module'
 export { runApp, type AppContext, type AppSpec } from './bootstrap/run-app';
 export { connectDatabase } from './bootstrap/database';
 export { productVersion } from './bootstrap/version';
-export { runNode, NODE_CONFIG, DATABASE_POOL, type NodeAppSpec } from './node/run-node';
-export { loadNodeConfig, NODE_APPS, type NodeAppName, type NodeConfig } from './node/node-config';
+export { runNode, NODE_CONFIG, NODE_RUNTIME, DATABASE_POOL, type NodeAppSpec } from './node/run-node';
+export { startNodeRuntime, type NodeRuntime } from './node/node-runtime';
+export {
+  loadNodeConfig,
+  NODE_APPS,
+  type NodeAppName,
+  type NodeConfig,
+  type NodeCredentials,
+} from './node/node-config';

@@ -64,3 +64,8 @@ export {
   type ValueSource,
 } from './local-config';
 export { loadControlPlaneConfig, loadLocalConfig, type LoadConfigInput } from './local-config.adapter';
+export {
+  ControlPlaneSettingsSource,
+  settingsChannel,
+  type ControlPlaneSettingsSourceOptions,
+} from './control-plane-source.adapter';

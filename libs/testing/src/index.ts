@@ -13,3 +13,15 @@ export { pgbouncerAdmin, type AdminRow } from './pgbouncer-admin';
 export { waitFor, type WaitForOptions } from './wait-for';
 export { ensureCommands, type RequiredCommand } from './ensure-commands';
 export { AppProcess, startApp, getJson, type ExitStatus } from './processes';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy';
+export {
+  TEST_ADMIN_TOKEN,
+  createNodeIdentity,
+  listeningUrl,
+  nodeEnv,
+  startControlPlane,
+  startNode,
+  type ControlPlaneHandle,
+  type NodeHandle,
+  type NodeIdentityFixture,
+} from './cluster-fixture';

@@ -6,11 +6,15 @@ export function nodeConfigIni(options: {
   roles: string[];
   mountPoint: string;
   nodeName: string;
+  nodeId: string;
+  token: string;
 }): string {
   return [
     '; Written by `portico up` for a local cluster; edit freely, it is rewritten on the next `up`.',
     '[main]',
     `control-plane-url = ${options.controlPlaneUrl}`,
+    `storage-gateway-id = ${options.nodeId}`,
+    `auth-token = ${options.token}`,
     `database-url = ${options.databaseUrl}`,
     `node-name = ${options.nodeName}`,
     `roles = ${options.roles.join(',')}`,

@@ -1,12 +1,15 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ControlPlaneClient } from '@portico/control-plane-client';
 import { startLocalS3, type LocalS3 } from '@portico/object-store';
 import { scrubSecrets } from '@portico/platform';
 import { ROLES } from '@portico/settings';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
 import { freePort } from './free-port';
 import { nodeConfigIni } from './node-config-file';
+import { writeContext } from '../context';
+import { ensureCluster, ensureNode } from './register-nodes';
 import { loadOrCreateSecrets } from './secrets';
 import { Supervisor } from './supervisor';
 import { waitReady } from './wait-ready';
@@ -22,6 +25,7 @@ export interface UpOptions {
 
 const DIST_APPS = path.resolve(__dirname, '../../..');
 const BUCKETS = ['portico-proxies', 'portico-archive'];
+const CLUSTER_NAME = 'local';
 
 /**
  * `portico up`: a whole cluster on this machine. Runs until SIGINT/SIGTERM, then stops the
@@ -101,6 +105,15 @@ export async function up(options: UpOptions): Promise<number> {
       options.readyTimeoutSeconds * 1000,
     );
 
+    // The cluster and its nodes are made through the API, as an operator would.
+    const admin = new ControlPlaneClient({ baseUrl: controlPlaneUrl, token: secrets.adminToken });
+    const cluster = await ensureCluster(admin, CLUSTER_NAME);
+    writeContext(path.join(varDir, 'context.json'), {
+      controlPlaneUrl,
+      token: secrets.adminToken,
+      clusterId: cluster.id,
+    });
+
     const nodes: Array<{ name: string; url: string }> = [];
     for (let index = 1; index <= options.nodes; index++) {
       const name = `node-${index}`;
@@ -109,6 +122,7 @@ export async function up(options: UpOptions): Promise<number> {
       await mkdir(nodeDir, { recursive: true });
       const httpPort = await freePort();
       const configFile = path.join(nodeDir, 'config.ini');
+      const identity = await ensureNode(admin, cluster.id, { name, roles: [...ROLES], configFile });
       await writeFile(
         configFile,
         nodeConfigIni({
@@ -118,6 +132,7 @@ export async function up(options: UpOptions): Promise<number> {
           roles: [...ROLES],
           mountPoint: storage,
           nodeName: name,
+          ...identity,
         }),
         { mode: 0o600 },
       );
@@ -138,7 +153,10 @@ export async function up(options: UpOptions): Promise<number> {
     console.log('');
     console.log(`Portico is up: ${options.nodes} node${options.nodes === 1 ? '' : 's'}`);
     console.log(`  control plane  ${controlPlaneUrl}   (API docs ${controlPlaneUrl}/api/docs)`);
-    console.log(`  admin token    in ${path.join(varDir, 'secrets.json')}`);
+    console.log(`  cluster        ${cluster.name} (${cluster.id})`);
+    console.log(
+      `  admin token    in ${path.join(varDir, 'secrets.json')}; \`portico status\` uses ${path.join(varDir, 'context.json')}`,
+    );
     for (const node of nodes)
       console.log(`  ${node.name.padEnd(14)} ${node.url}/health/ready   ${node.url}/metrics`);
     console.log(`  storage        ${storage}   (copy media files here)`);

@@ -6,6 +6,7 @@ export const IsoTime = z.iso.datetime({ offset: true });
 
 export const ROLE_NAMES = ['MAIN', 'CHECKSUM', 'TRANSCODE', 'TRANSFER'] as const;
 export const RoleName = z.enum(ROLE_NAMES);
+export type RoleName = z.infer<typeof RoleName>;
 
 /** A node's availability, as SPEC section 1 defines it. */
 export const NODE_STATUSES = ['Active', 'Stopped', 'Offline', 'Warning', 'Error'] as const;

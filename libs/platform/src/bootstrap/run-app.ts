@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { LevelWithSilent, Logger } from 'pino';
+import { LogTee } from '../logging/log-tee';
 import { createLogger } from '../logging/logger';
 import { PinoNestLogger } from '../logging/nest-logger';
 import { scrubSecrets } from '../logging/redact';
@@ -18,6 +19,8 @@ export interface AppContext {
   workerId: string;
   logger: Logger;
   metrics: MetricsRegistry;
+  /** Every log line (JSON, secrets redacted) also goes to `sink`; returns the detach function. */
+  attachLogSink(sink: (line: string) => void): () => void;
   /** Called on shutdown, after Nest has closed, in reverse order of registration. */
   onShutdown(hook: () => Promise<void> | void): void;
 }
@@ -56,7 +59,13 @@ export async function runApp<C>(spec: AppSpec<C>): Promise<INestApplication | un
 
   const workerId = randomUUID();
   const version = productVersion();
-  const logger = createLogger({ app: spec.app, level: spec.logLevel(config), base: { workerId } });
+  const tee = new LogTee(process.stdout);
+  const logger = createLogger({
+    app: spec.app,
+    level: spec.logLevel(config),
+    base: { workerId },
+    destination: tee,
+  });
   const metrics = new MetricsRegistry({ app: spec.app, version, workerId });
   const shutdownHooks: Array<() => Promise<void> | void> = [];
   const context: AppContext = {
@@ -65,6 +74,7 @@ export async function runApp<C>(spec: AppSpec<C>): Promise<INestApplication | un
     workerId,
     logger,
     metrics,
+    attachLogSink: (sink) => tee.attach(sink),
     onShutdown: (hook) => void shutdownHooks.unshift(hook),
   };
   const runHooks = async (): Promise<void> => {
@@ -94,7 +104,7 @@ export async function runApp<C>(spec: AppSpec<C>): Promise<INestApplication | un
     );
   } catch (error) {
     await runHooks();
-    return failBoot(spec.app, error, EXIT_FAILURE, logger);
+    return failBoot(spec.app, error, isConfigError(error) ? EXIT_CONFIG : EXIT_FAILURE, logger);
   }
 
   installSignalHandlers(spec, app, logger, runHooks);
@@ -146,6 +156,11 @@ function failBoot(app: string, error: unknown, code: number, logger?: Logger): u
   process.exitCode = code;
   setImmediate(() => process.exit(code));
   return undefined;
+}
+
+/** Bad configuration, wherever it is found (a refused token is only known after asking). */
+function isConfigError(error: unknown): boolean {
+  return error instanceof Error && ['ConfigError', 'SettingsError'].includes(error.name);
 }
 
 /** Errors whose message already is the whole story (bad config, unreachable database). */

@@ -1,0 +1,1 @@
+export { MainRoleModule } from './main-role.module';
