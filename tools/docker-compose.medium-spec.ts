@@ -39,7 +39,7 @@ function compose(args: string[], file = composeFile) {
   return spawnSync('docker-compose', ['-f', file, ...args], {
     cwd: path.dirname(file),
     encoding: 'utf8',
-    env: { ...process.env, PORTICO_STORAGE: '/srv/nas' },
+    env: { ...process.env, PORTICO_STORAGE: '/srv/nas', PORTICO_JOIN_TOKEN: 'pj_compose-test' },
   });
 }
 
@@ -102,6 +102,7 @@ describe('docker-compose.yml', () => {
       const mount = service.volumes!.map(mountOf).find((volume) => volume.target === '/mnt/storage');
       expect(mount).toEqual({ source: '/srv/nas', target: '/mnt/storage' });
       expect(service.environment!.PORTICO_MOUNT_POINT).toBe('/mnt/storage');
+      expect(service.environment!.PORTICO_JOIN_TOKEN).toBe('pj_compose-test');
       expect(Object.keys(service.depends_on!)).toEqual(
         expect.arrayContaining(['pgbouncer', 'control-plane']),
       );
