@@ -8,6 +8,7 @@ import {
   settingsUnsetCommand,
   type SettingsFlags,
 } from './commands/settings.command';
+import { doctorCommand, type DoctorFlags } from './commands/doctor.command';
 import { statusCommand } from './commands/status.command';
 import { tokenCreateCommand } from './commands/token.command';
 import type { ContextFlags } from './context';
@@ -137,6 +138,15 @@ withControlPlane(token.command('create').description('issue a token; it is print
       ) => tokenCreateCommand(options),
     ),
   );
+
+program
+  .command('doctor')
+  .description(
+    "check one node's environment: config, control plane, database (TLS, pgBouncer pool mode), storage, ffmpeg, clock skew",
+  )
+  .option('--config <file>', "the node's config.ini (default: PORTICO_CONFIG, else ./config.ini)")
+  .option('--json', 'print the results as JSON')
+  .action(run((options: DoctorFlags) => doctorCommand(options)));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`portico: ${error instanceof Error ? error.message : String(error)}`);

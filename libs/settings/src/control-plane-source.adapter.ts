@@ -45,6 +45,11 @@ export class ControlPlaneSettingsSource {
     this.version = options.version;
   }
 
+  /** The version (GET /nodes/me ETag) of the layers in force. */
+  get currentVersion(): string {
+    return this.version;
+  }
+
   start(): void {
     const interval = this.options.pollIntervalMs ?? 2000;
     this.timer = setInterval(() => void this.refresh().catch(() => undefined), interval);

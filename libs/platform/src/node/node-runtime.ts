@@ -36,6 +36,8 @@ import type { NodeConfig } from './node-config';
 export interface NodeRuntime {
   identity: NodeIdentity;
   settings: SettingsState;
+  /** The control plane's version of the node and cluster layers in force. */
+  settingsVersion(): string;
   databaseUrl: string;
   mountPoint: string;
   pool: Pool;
@@ -129,6 +131,9 @@ export async function startNodeRuntime(config: NodeConfig, context: AppContext):
       `health check ${name} is ${state.status}`,
     ),
   );
+  // A check is up after two successes in a row (hysteresis): probe twice at start so a healthy
+  // node reports Active from its first telemetry rather than "not checked yet".
+  await health.runOnce();
   await health.runOnce();
   health.start();
   context.onShutdown(async () => {
@@ -201,6 +206,7 @@ export async function startNodeRuntime(config: NodeConfig, context: AppContext):
   return {
     identity,
     settings,
+    settingsVersion: () => source.currentVersion,
     databaseUrl,
     mountPoint,
     pool,

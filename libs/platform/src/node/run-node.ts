@@ -3,6 +3,7 @@ import { runApp, type AppContext } from '../bootstrap/run-app';
 import { PlatformModule } from '../platform.module';
 import { loadNodeConfig, type NodeAppName, type NodeConfig } from './node-config';
 import { startNodeRuntime, type NodeRuntime } from './node-runtime';
+import { nodeSettingsController } from './node-settings.controller';
 
 /** Injection tokens a node's role modules use. */
 export const NODE_CONFIG = Symbol('NODE_CONFIG');
@@ -40,7 +41,8 @@ export function runNode(spec: NodeAppSpec): Promise<INestApplication | undefined
           { provide: DATABASE_POOL, useValue: runtime.pool },
         ],
       });
-      return spec.root(platform, config, runtime);
+      const root = spec.root(platform, config, runtime);
+      return { ...root, controllers: [...(root.controllers ?? []), nodeSettingsController(runtime)] };
     },
   });
 }
