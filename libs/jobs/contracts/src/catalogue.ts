@@ -1,0 +1,142 @@
+// The product's job types. Each is declared here once; producers, consumers, the reaper and the
+// operator tools all read these definitions.
+import { z } from 'zod';
+
+import { defineJob, type JobDefinition } from './define-job';
+import { checksum, CHECKSUM_ALGORITHMS, objectLocation, profileName, storagePath } from './schemas';
+
+/** The leader registers a file found by the scan (a catalog asset + file record, then a checksum). */
+export const ingestFileJob = defineJob({
+  name: 'main.ingest-file',
+  role: 'MAIN',
+  payload: z.object({
+    path: storagePath,
+    size: z.number().int().nonnegative(),
+    mtimeMs: z.number().int().nonnegative(),
+    inode: z.string().regex(/^\d+$/).optional(),
+  }),
+  retry: { limit: 5, delaySeconds: 5, backoff: true, maxDelaySeconds: 600 },
+  expireSeconds: 15 * 60,
+  deadLetter: true,
+  // One ingest per content version of a path.
+  singletonKey: (payload) => `${payload.path}:${payload.size}:${payload.mtimeMs}`,
+});
+
+export const checksumFileJob = defineJob({
+  name: 'checksum.file',
+  role: 'CHECKSUM',
+  payload: z.object({
+    fileId: z.uuid(),
+    assetId: z.uuid(),
+    path: storagePath,
+    size: z.number().int().nonnegative(),
+    mtimeMs: z.number().int().nonnegative(),
+    algorithms: z.array(z.enum(CHECKSUM_ALGORITHMS)).min(1),
+  }),
+  retry: { limit: 5, delaySeconds: 10, backoff: true, maxDelaySeconds: 900 },
+  expireSeconds: 4 * 60 * 60,
+  deadLetter: true,
+  singletonKey: (payload) => `${payload.fileId}:${payload.size}:${payload.mtimeMs}`,
+});
+
+export const transcodeAssetJob = defineJob({
+  name: 'transcode.asset',
+  role: 'TRANSCODE',
+  payload: z.object({
+    assetId: z.uuid(),
+    fileId: z.uuid(),
+    sourcePath: storagePath,
+    checksum,
+    profile: profileName,
+  }),
+  retry: { limit: 3, delaySeconds: 30, backoff: true, maxDelaySeconds: 1800 },
+  expireSeconds: 12 * 60 * 60,
+  deadLetter: true,
+  // Identical content with the same profile is transcoded once per cluster.
+  singletonKey: (payload) => `${payload.checksum.algorithm}:${payload.checksum.value}:${payload.profile}`,
+});
+
+export const transferUploadJob = defineJob({
+  name: 'transfer.upload',
+  role: 'TRANSFER',
+  payload: z.object({
+    assetId: z.uuid(),
+    fileId: z.uuid(),
+    sourcePath: storagePath,
+    checksum,
+    destination: objectLocation,
+  }),
+  retry: { limit: 8, delaySeconds: 15, backoff: true, maxDelaySeconds: 3600 },
+  expireSeconds: 12 * 60 * 60,
+  deadLetter: true,
+  singletonKey: (payload) =>
+    `${payload.destination.storageId}:${payload.destination.key}:${payload.checksum.value}`,
+});
+
+export const transferArchiveJob = defineJob({
+  name: 'transfer.archive',
+  role: 'TRANSFER',
+  payload: z.object({
+    requestId: z.uuid(),
+    assetId: z.uuid(),
+    fileId: z.uuid(),
+    sourcePath: storagePath,
+    checksum,
+    destination: objectLocation,
+  }),
+  retry: { limit: 8, delaySeconds: 15, backoff: true, maxDelaySeconds: 3600 },
+  expireSeconds: 12 * 60 * 60,
+  deadLetter: true,
+  singletonKey: (payload) => `${payload.requestId}:${payload.fileId}`,
+});
+
+export const transferRestoreJob = defineJob({
+  name: 'transfer.restore',
+  role: 'TRANSFER',
+  payload: z.object({
+    requestId: z.uuid(),
+    assetId: z.uuid(),
+    fileId: z.uuid(),
+    source: objectLocation,
+    targetPath: storagePath,
+    checksum,
+  }),
+  retry: { limit: 8, delaySeconds: 15, backoff: true, maxDelaySeconds: 3600 },
+  expireSeconds: 12 * 60 * 60,
+  deadLetter: true,
+  singletonKey: (payload) => `${payload.requestId}:${payload.fileId}`,
+});
+
+export const transferExportJob = defineJob({
+  name: 'transfer.export',
+  role: 'TRANSFER',
+  payload: z.object({
+    requestId: z.uuid(),
+    assetId: z.uuid(),
+    fileId: z.uuid(),
+    sourcePath: storagePath,
+    profile: profileName.optional(),
+    destination: objectLocation,
+  }),
+  retry: { limit: 8, delaySeconds: 15, backoff: true, maxDelaySeconds: 3600 },
+  expireSeconds: 12 * 60 * 60,
+  deadLetter: true,
+  singletonKey: (payload) => `${payload.requestId}:${payload.fileId}:${payload.profile ?? 'original'}`,
+});
+
+export const JOB_CATALOGUE = [
+  ingestFileJob,
+  checksumFileJob,
+  transcodeAssetJob,
+  transferUploadJob,
+  transferArchiveJob,
+  transferRestoreJob,
+  transferExportJob,
+] as const satisfies readonly JobDefinition[];
+
+export type CataloguedJob = (typeof JOB_CATALOGUE)[number];
+export type CataloguedJobName = CataloguedJob['name'];
+
+export function findJob(name: string): CataloguedJob | undefined {
+  return JOB_CATALOGUE.find((def) => def.name === name);
+}

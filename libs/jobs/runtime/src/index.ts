@@ -1,0 +1,18 @@
+// Public API of the job runtime: producer, consumer core, lease store, reaper, wake-ups.
+export * from './errors';
+export * from './slots';
+export * from './idempotency';
+export * from './lease-store';
+export * from './wakeups';
+export * from './job-consumer';
+export { PgLeaseStore, type PgLeaseStoreOptions } from './lease.repository';
+export {
+  reapExpiredLeases,
+  REAP_ACTION,
+  type ReapOptions,
+  type ReapResult,
+  type ReapedJob,
+} from './reaper.repository';
+export { JobProducer, ensureQueues, type ProducerSendOptions } from './job-producer.adapter';
+export { RedisWakeups } from './wakeups.adapter';
+export { inTransaction, type Queryable } from './transaction.repository';

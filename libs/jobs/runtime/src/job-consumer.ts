@@ -1,0 +1,381 @@
+// The consumer core (no Nest): fetches batches of one queue, opens a leased attempt per job, runs
+// the handler with an abort signal and a heartbeat, and settles fenced by the attempt. IO goes
+// through the LeaseStore port, so this file is pure orchestration: slots, timers and signals.
+import {
+  InvalidPayloadError,
+  type JobDefinition,
+  type JobPayload,
+  parsePayload,
+  queueName,
+} from '@portico/jobs-contracts';
+
+import { ConsumerStoppingError, LostLeaseError } from './errors';
+import {
+  type Attempt,
+  type FencedClient,
+  type FetchedJob,
+  type LeaseStore,
+  type WorkerIdentity,
+} from './lease-store';
+import { ConcurrencySlots } from './slots';
+import { type JobLogger, silentLogger, type WakeupSource } from './wakeups';
+
+export interface JobContext<P> {
+  readonly payload: P;
+  readonly attemptId: string;
+  readonly jobId: string;
+  /** 0 for the first attempt, then one more per retry (pg-boss's retry_count). */
+  readonly attempt: number;
+  readonly queue: string;
+  /** Aborted when the lease is lost or the consumer stops; the reason says which. */
+  readonly signal: AbortSignal;
+  /** Renews the lease now, recording `progress`; throws LostLeaseError when the lease is gone. */
+  heartbeat(progress?: unknown): Promise<void>;
+  /** Runs `effect` in a transaction that commits only while this attempt holds its lease. */
+  withAttemptFence<T>(effect: (client: FencedClient) => Promise<T>): Promise<T>;
+}
+
+export type JobHandler<D extends JobDefinition> = (context: JobContext<JobPayload<D>>) => Promise<unknown>;
+
+/** What happened to each attempt, for metrics and tests. */
+export interface ConsumerObserver {
+  started?(attempt: Attempt): void;
+  completed?(attempt: Attempt): void;
+  failed?(attempt: Attempt, error: unknown): void;
+  lostLease?(attempt: Attempt, error: LostLeaseError): void;
+  handedBack?(attempt: Attempt): void;
+}
+
+export interface JobConsumerOptions<D extends JobDefinition> {
+  readonly store: LeaseStore;
+  readonly def: D;
+  readonly worker: WorkerIdentity;
+  readonly handler: JobHandler<D>;
+  /** The cluster's visibility_timeout, in seconds. */
+  readonly visibilitySeconds: number;
+  readonly concurrency: number;
+  /** Jobs per fetch at most (also bounded by free slots). Default 50. */
+  readonly batchSize?: number;
+  /** Idle polling interval. Default 2000 ms. */
+  readonly pollIntervalMs?: number;
+  /** Lease renewal interval. Default visibility / 3. */
+  readonly heartbeatIntervalMs?: number;
+  readonly wakeups?: WakeupSource;
+  readonly logger?: JobLogger;
+  readonly observer?: ConsumerObserver;
+}
+
+export interface StopOptions {
+  /** How long running handlers may take to finish before their jobs are handed back. */
+  readonly graceMs: number;
+}
+
+interface Running {
+  readonly attempt: Attempt;
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+  stopHeartbeat: () => void;
+  handingBack: boolean;
+}
+
+type IdleReason = 'slots' | 'poll';
+
+export class JobConsumer<D extends JobDefinition> {
+  readonly queue: string;
+  private readonly slots: ConcurrencySlots;
+  private readonly running = new Map<string, Running>();
+  private readonly logger: JobLogger;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly heartbeatIntervalMs: number;
+  private loopDone: Promise<void> | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private stopping = false;
+  private pendingWake = false;
+  private idleReason: IdleReason | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: JobConsumerOptions<D>) {
+    if (!(options.visibilitySeconds > 0)) throw new RangeError('visibilitySeconds must be > 0');
+    this.queue = queueName(options.worker.clusterId, options.def.name);
+    this.slots = new ConcurrencySlots(options.concurrency);
+    this.logger = options.logger ?? silentLogger;
+    this.batchSize = Math.max(1, options.batchSize ?? 50);
+    this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? (options.visibilitySeconds * 1000) / 3;
+  }
+
+  /** Handlers running now. */
+  get active(): number {
+    return this.running.size;
+  }
+
+  get concurrency(): number {
+    return this.slots.limit;
+  }
+
+  start(): void {
+    if (this.loopDone) throw new Error(`consumer of ${this.queue} already started`);
+    this.unsubscribe = this.options.wakeups?.subscribe(this.queue, () => this.poke());
+    this.loopDone = this.loop();
+  }
+
+  /** Raises or lowers the number of concurrent handlers, live; running handlers are not interrupted. */
+  setConcurrency(limit: number): void {
+    this.slots.setLimit(limit);
+    this.poke();
+  }
+
+  /**
+   * Stops fetching, waits up to `graceMs` for running handlers, then aborts the rest and hands
+   * their jobs back at once (available to other nodes immediately, no retry spent).
+   */
+  async stop(options: StopOptions = { graceMs: 10_000 }): Promise<void> {
+    this.stopping = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.poke();
+    await this.loopDone;
+    const all = Promise.all([...this.running.values()].map((entry) => entry.done));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, options.graceMs)))]);
+    clearTimeout(timer);
+    const left = [...this.running.values()];
+    if (left.length === 0) return;
+    for (const entry of left) {
+      entry.handingBack = true;
+      entry.stopHeartbeat();
+      entry.controller.abort(new ConsumerStoppingError(`consumer of ${this.queue} is stopping`));
+    }
+    const attempts = left.map((entry) => entry.attempt);
+    await this.options.store.handBack(attempts, 'consumer stopped');
+    for (const attempt of attempts) this.options.observer?.handedBack?.(attempt);
+    this.logger.info({ queue: this.queue, count: attempts.length }, 'jobs handed back on stop');
+  }
+
+  private poke(reason?: IdleReason): void {
+    if (reason && this.idleReason !== reason) return;
+    this.pendingWake = true;
+    this.wake?.();
+  }
+
+  private idle(reason: IdleReason, ms: number | undefined): Promise<void> {
+    if (this.pendingWake || this.stopping) {
+      this.pendingWake = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        this.idleReason = undefined;
+        this.pendingWake = false;
+        resolve();
+      };
+      if (ms !== undefined) timer = setTimeout(done, ms);
+      this.idleReason = reason;
+      this.wake = done;
+    });
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      const taken = this.slots.take(Math.min(this.slots.available, this.batchSize));
+      if (taken === 0) {
+        await this.idle('slots', undefined);
+        continue;
+      }
+      let jobs: FetchedJob[];
+      let attempts: Attempt[];
+      try {
+        jobs = await this.options.store.fetch(this.queue, taken);
+        attempts =
+          jobs.length > 0
+            ? await this.options.store.openAttempts(
+                this.options.worker,
+                this.queue,
+                jobs,
+                this.options.visibilitySeconds,
+              )
+            : [];
+        failures = 0;
+      } catch (error) {
+        this.slots.release(taken);
+        failures += 1;
+        // One line per outage, not one per poll.
+        if (failures === 1)
+          this.logger.error({ queue: this.queue, err: error }, 'fetching jobs failed; retrying');
+        await this.idle('poll', Math.min(this.pollIntervalMs * failures, 30_000));
+        continue;
+      }
+      this.slots.release(taken - attempts.length);
+      if (this.stopping && attempts.length > 0) {
+        this.slots.release(attempts.length);
+        await this.options.store.handBack(attempts, 'consumer stopped').catch((error: unknown) => {
+          this.logger.error(
+            { queue: this.queue, err: error },
+            'handing back jobs fetched during stop failed',
+          );
+        });
+        break;
+      }
+      const byId = new Map(jobs.map((job) => [job.id, job]));
+      for (const attempt of attempts) this.spawn(attempt, byId.get(attempt.jobId)!);
+      // A short batch means the queue is drained for now: poll (or wait for a wake-up).
+      if (jobs.length < taken) await this.idle('poll', this.pollIntervalMs);
+    }
+  }
+
+  private spawn(attempt: Attempt, job: FetchedJob): void {
+    const controller = new AbortController();
+    let resolveDone!: () => void;
+    const done = new Promise<void>((resolve) => (resolveDone = resolve));
+    const heartbeat = this.startHeartbeat(attempt, controller);
+    const entry: Running = { attempt, controller, done, stopHeartbeat: heartbeat.stop, handingBack: false };
+    this.running.set(attempt.attemptId, entry);
+    this.options.observer?.started?.(attempt);
+    void this.run(entry, job, heartbeat.renewNow).finally(() => {
+      heartbeat.stop();
+      this.running.delete(attempt.attemptId);
+      this.slots.release();
+      this.poke('slots');
+      resolveDone();
+    });
+  }
+
+  private startHeartbeat(
+    attempt: Attempt,
+    controller: AbortController,
+  ): { stop: () => void; renewNow: (progress?: unknown) => Promise<void> } {
+    const { store, visibilitySeconds } = this.options;
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    let lastRenewed = Date.now();
+    const lose = (error: LostLeaseError): void => {
+      stopped = true;
+      clearTimeout(timer);
+      if (!controller.signal.aborted) controller.abort(error);
+    };
+    const renewNow = async (progress?: unknown): Promise<void> => {
+      if (controller.signal.aborted && controller.signal.reason instanceof LostLeaseError) {
+        throw controller.signal.reason;
+      }
+      const held = await store.renew(attempt, visibilitySeconds, progress);
+      if (!held) {
+        const error = new LostLeaseError(attempt.attemptId, attempt.queue, attempt.jobId, 'expired');
+        lose(error);
+        throw error;
+      }
+      lastRenewed = Date.now();
+    };
+    const tick = (): void => {
+      if (stopped) return;
+      renewNow()
+        .catch((error: unknown) => {
+          if (error instanceof LostLeaseError) return;
+          this.logger.warn(
+            { queue: attempt.queue, attemptId: attempt.attemptId, err: error },
+            'lease renewal failed',
+          );
+          // Without a renewal for a whole visibility timeout the reaper may have given the job
+          // to someone else: stop working on it rather than race the new attempt.
+          if (Date.now() - lastRenewed >= visibilitySeconds * 1000) {
+            lose(
+              new LostLeaseError(
+                attempt.attemptId,
+                attempt.queue,
+                attempt.jobId,
+                'expired',
+                'no renewal got through',
+              ),
+            );
+          }
+        })
+        .finally(() => {
+          if (!stopped) timer = setTimeout(tick, this.heartbeatIntervalMs);
+        });
+    };
+    timer = setTimeout(tick, this.heartbeatIntervalMs);
+    return {
+      stop: () => {
+        stopped = true;
+        clearTimeout(timer);
+      },
+      renewNow,
+    };
+  }
+
+  private async run(
+    entry: Running,
+    job: FetchedJob,
+    renewNow: (progress?: unknown) => Promise<void>,
+  ): Promise<void> {
+    const { store, def, handler, observer } = this.options;
+    const { attempt, controller } = entry;
+    try {
+      const payload = parsePayload(def, job.data) as JobPayload<D>;
+      const output = await handler({
+        payload,
+        attemptId: attempt.attemptId,
+        jobId: attempt.jobId,
+        attempt: attempt.attempt,
+        queue: attempt.queue,
+        signal: controller.signal,
+        heartbeat: renewNow,
+        withAttemptFence: (effect) => store.withAttemptFence(attempt, effect),
+      });
+      if (entry.handingBack) return;
+      await store.complete(attempt, output ?? null);
+      observer?.completed?.(attempt);
+    } catch (error) {
+      if (entry.handingBack) return;
+      if (error instanceof LostLeaseError) {
+        this.reportLost(attempt, error);
+        return;
+      }
+      await this.failAttempt(attempt, error);
+    }
+  }
+
+  private async failAttempt(attempt: Attempt, error: unknown): Promise<void> {
+    const permanent =
+      error instanceof InvalidPayloadError ||
+      (typeof error === 'object' && error !== null && (error as { permanent?: unknown }).permanent === true);
+    const failure = {
+      message: error instanceof Error ? error.message : String(error),
+      errorName: error instanceof Error ? error.name : 'Error',
+      permanent,
+    };
+    try {
+      await this.options.store.fail(attempt, failure);
+      this.options.observer?.failed?.(attempt, error);
+      this.logger.warn(
+        {
+          queue: attempt.queue,
+          jobId: attempt.jobId,
+          attemptId: attempt.attemptId,
+          permanent,
+          error: failure.message,
+        },
+        permanent ? 'job failed permanently' : 'job attempt failed; pg-boss retries it with backoff',
+      );
+    } catch (settleError) {
+      if (settleError instanceof LostLeaseError) this.reportLost(attempt, settleError);
+      else
+        this.logger.error(
+          { queue: attempt.queue, attemptId: attempt.attemptId, err: settleError },
+          'failing a job failed',
+        );
+    }
+  }
+
+  private reportLost(attempt: Attempt, error: LostLeaseError): void {
+    this.options.observer?.lostLease?.(attempt, error);
+    this.logger.warn(
+      { queue: attempt.queue, jobId: attempt.jobId, attemptId: attempt.attemptId, reason: error.reason },
+      error.message,
+    );
+  }
+}

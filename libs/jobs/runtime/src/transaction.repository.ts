@@ -1,0 +1,53 @@
+// A transaction on one pooled connection (pgBouncer in transaction mode keeps a transaction on one
+// server connection), and the adapter that lets pg-boss run its statements inside it.
+import { type Pool, type PoolClient } from 'pg';
+import { type Db as IDatabase, type CommandResponse } from 'pg-boss';
+
+export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch((rollbackError: Error) => {
+      broken = rollbackError;
+    });
+    throw error;
+  } finally {
+    // A connection whose rollback failed is in an unknown state: destroy it rather than reuse it.
+    client.release(broken);
+  }
+}
+
+/** Something with pg's query(): a Pool or a client inside the caller's transaction. */
+export interface Queryable {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/** Lets pg-boss run its statements on `client` (its `db` option), e.g. inside our transaction. */
+export function bossDb(client: Queryable): IDatabase {
+  return {
+    executeSql: async (text: string, values?: unknown[]) => {
+      const result = await client.query(text, values);
+      return { rows: result.rows as never[] };
+    },
+  };
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
+
+/** pg-boss's schema, checked because it is spliced into SQL text. */
+export function bossSchema(schema = 'pgboss'): string {
+  if (!SCHEMA_NAME.test(schema))
+    throw new Error(`pg-boss schema "${schema}" is not a plain lower-case identifier`);
+  return schema;
+}
+
+/** How many jobs a pg-boss settle touched (its CommandResponse is untyped in the declarations). */
+export function affected(response: CommandResponse): number {
+  const count = (response as { affected?: unknown }).affected;
+  return typeof count === 'number' ? count : 0;
+}
