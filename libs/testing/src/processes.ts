@@ -1,9 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
-const REPO_ROOT = path.resolve(__dirname, '../../..');
+/** The workspace root: the nearest folder up whose package.json is Portico's (from source or from dist/). */
+function findRepoRoot(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'portico'
+    )
+      return dir;
+    if (dir === path.dirname(dir)) throw new Error(`no Portico package.json above ${__dirname}`);
+  }
+}
+
+const REPO_ROOT = findRepoRoot();
 
 export interface ExitStatus {
   code: number | null;
