@@ -13,3 +13,4 @@ export { MigrationError } from './migrations/plan-migrations';
 export { MIGRATIONS, migrationId, type Migration } from './migrations/catalog';
 export { PGBOSS_SCHEMA_VERSION, DEFAULT_PGBOSS_SCHEMA } from './migrations/install-pg-boss';
 export { createBoss, type CreateBossOptions, type PgBoss } from './boss/create-boss';
+export { inTransaction, type Db } from './pool/transaction';

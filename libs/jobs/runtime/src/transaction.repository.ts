@@ -1,26 +1,8 @@
 // A transaction on one pooled connection (pgBouncer in transaction mode keeps a transaction on one
 // server connection), and the adapter that lets pg-boss run its statements inside it.
-import { type Pool, type PoolClient } from 'pg';
 import { type Db as IDatabase, type CommandResponse } from 'pg-boss';
 
-export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch((rollbackError: Error) => {
-      broken = rollbackError;
-    });
-    throw error;
-  } finally {
-    // A connection whose rollback failed is in an unknown state: destroy it rather than reuse it.
-    client.release(broken);
-  }
-}
+export { inTransaction } from '@portico/db';
 
 /** Something with pg's query(): a Pool or a client inside the caller's transaction. */
 export interface Queryable {
