@@ -1,6 +1,5 @@
 import { ControlPlaneClient, ControlPlaneError } from '@portico/control-plane-client';
-import { type AppProcess, getJson, startApp, useTestDatabase } from '@portico/testing';
-import { Client } from 'pg';
+import { type AppProcess, execSql, getJson, rejectionOf, startApp, useTestDatabase } from '@portico/testing';
 
 // Authentication and authorisation of every kind of token, through the typed client against
 // the built control plane over real pgBouncer: 401 for missing/unknown/revoked/expired tokens,
@@ -42,25 +41,10 @@ async function status(promise: Promise<unknown>): Promise<number> {
   return (await failure(promise)).status;
 }
 
-async function failure(promise: Promise<unknown>): Promise<ControlPlaneError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ControlPlaneError))
-    throw new Error(`expected a ControlPlaneError, got ${String(error)}`);
-  return error;
-}
+const failure = (promise: Promise<unknown>): Promise<ControlPlaneError> =>
+  rejectionOf(promise, ControlPlaneError);
 
-async function sql(text: string, values: unknown[] = []): Promise<void> {
-  const connection = new Client({ connectionString: db.directUrl });
-  await connection.connect();
-  try {
-    await connection.query(text, values);
-  } finally {
-    await connection.end();
-  }
-}
+const sql = (text: string, values: unknown[] = []): Promise<void> => execSql(db.directUrl, text, values);
 
 describe('authentication', () => {
   it('leaves ping, health, metrics and the API docs open', async () => {

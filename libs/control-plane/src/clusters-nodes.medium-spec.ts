@@ -1,5 +1,5 @@
 import { ControlPlaneClient, ControlPlaneError, type Cluster } from '@portico/control-plane-client';
-import { type AppProcess, harness, startApp, useTestDatabase, waitFor } from '@portico/testing';
+import { type AppProcess, harness, rejectionOf, startApp, useTestDatabase, waitFor } from '@portico/testing';
 import Redis from 'ioredis';
 import { settingsChannel } from './settings/settings-broadcast.adapter';
 
@@ -44,15 +44,8 @@ afterAll(async () => {
   await Promise.all(started.map((app) => app.stop()));
 });
 
-async function failure(promise: Promise<unknown>): Promise<ControlPlaneError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ControlPlaneError))
-    throw new Error(`expected a ControlPlaneError, got ${String(error)}`);
-  return error;
-}
+const failure = (promise: Promise<unknown>): Promise<ControlPlaneError> =>
+  rejectionOf(promise, ControlPlaneError);
 
 describe('clusters', () => {
   let cluster: Cluster;

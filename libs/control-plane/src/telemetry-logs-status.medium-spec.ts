@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ControlPlaneClient, ControlPlaneError, type TelemetryReport } from '@portico/control-plane-client';
-import { type AppProcess, startApp, useTestDatabase, waitFor } from '@portico/testing';
-import { Client } from 'pg';
+import { type AppProcess, execSql, rejectionOf, startApp, useTestDatabase, waitFor } from '@portico/testing';
 
 // Telemetry (duplicate worker instances, clean stops, the offline sweep), shipped logs and the
 // cluster status, through the typed client against the built control plane.
@@ -66,15 +65,7 @@ function report(nodeId: string, workerId: string, overrides: Partial<TelemetryRe
   };
 }
 
-async function sql(text: string, values: unknown[] = []): Promise<void> {
-  const connection = new Client({ connectionString: db.directUrl });
-  await connection.connect();
-  try {
-    await connection.query(text, values);
-  } finally {
-    await connection.end();
-  }
-}
+const sql = (text: string, values: unknown[] = []): Promise<void> => execSql(db.directUrl, text, values);
 
 describe('telemetry', () => {
   it('records a report and answers with the status and the /nodes/me version', async () => {
@@ -275,12 +266,5 @@ describe('status', () => {
   });
 });
 
-async function failure(promise: Promise<unknown>): Promise<ControlPlaneError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ControlPlaneError))
-    throw new Error(`expected a ControlPlaneError, got ${String(error)}`);
-  return error;
-}
+const failure = (promise: Promise<unknown>): Promise<ControlPlaneError> =>
+  rejectionOf(promise, ControlPlaneError);

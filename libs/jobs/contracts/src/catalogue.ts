@@ -56,6 +56,16 @@ export const transcodeAssetJob = defineJob({
   singletonKey: (payload) => `${payload.checksum.algorithm}:${payload.checksum.value}:${payload.profile}`,
 });
 
+/** Transfers share one policy: many patient retries (S3 endpoints go away), a long backstop. */
+const TRANSFER_POLICY = {
+  retry: { limit: 8, delaySeconds: 15, backoff: true, maxDelaySeconds: 3600 },
+  expireSeconds: 12 * 60 * 60,
+} as const;
+
+/** One transfer per request and file. */
+const byRequestAndFile = (payload: { requestId: string; fileId: string }): string =>
+  `${payload.requestId}:${payload.fileId}`;
+
 export const transferUploadJob = defineJob({
   name: 'transfer.upload',
   role: 'TRANSFER',
@@ -66,8 +76,7 @@ export const transferUploadJob = defineJob({
     checksum,
     destination: objectLocation,
   }),
-  retry: { limit: 8, delaySeconds: 15, backoff: true, maxDelaySeconds: 3600 },
-  expireSeconds: 12 * 60 * 60,
+  ...TRANSFER_POLICY,
   deadLetter: true,
   singletonKey: (payload) =>
     `${payload.destination.storageId}:${payload.destination.key}:${payload.checksum.value}`,
@@ -84,10 +93,9 @@ export const transferArchiveJob = defineJob({
     checksum,
     destination: objectLocation,
   }),
-  retry: { limit: 8, delaySeconds: 15, backoff: true, maxDelaySeconds: 3600 },
-  expireSeconds: 12 * 60 * 60,
+  ...TRANSFER_POLICY,
   deadLetter: true,
-  singletonKey: (payload) => `${payload.requestId}:${payload.fileId}`,
+  singletonKey: byRequestAndFile,
 });
 
 export const transferRestoreJob = defineJob({
@@ -101,10 +109,9 @@ export const transferRestoreJob = defineJob({
     targetPath: storagePath,
     checksum,
   }),
-  retry: { limit: 8, delaySeconds: 15, backoff: true, maxDelaySeconds: 3600 },
-  expireSeconds: 12 * 60 * 60,
+  ...TRANSFER_POLICY,
   deadLetter: true,
-  singletonKey: (payload) => `${payload.requestId}:${payload.fileId}`,
+  singletonKey: byRequestAndFile,
 });
 
 export const transferExportJob = defineJob({
@@ -118,8 +125,7 @@ export const transferExportJob = defineJob({
     profile: profileName.optional(),
     destination: objectLocation,
   }),
-  retry: { limit: 8, delaySeconds: 15, backoff: true, maxDelaySeconds: 3600 },
-  expireSeconds: 12 * 60 * 60,
+  ...TRANSFER_POLICY,
   deadLetter: true,
   singletonKey: (payload) => `${payload.requestId}:${payload.fileId}:${payload.profile ?? 'original'}`,
 });

@@ -8,7 +8,6 @@ import { nodeSettingsController } from './node-settings.controller';
 /** Injection tokens a node's role modules use. */
 export const NODE_CONFIG = Symbol('NODE_CONFIG');
 export const NODE_RUNTIME = Symbol('NODE_RUNTIME');
-export const DATABASE_POOL = Symbol('DATABASE_POOL');
 
 export interface NodeAppSpec {
   app: NodeAppName;
@@ -38,7 +37,6 @@ export function runNode(spec: NodeAppSpec): Promise<INestApplication | undefined
         providers: [
           { provide: NODE_CONFIG, useValue: config },
           { provide: NODE_RUNTIME, useValue: runtime },
-          { provide: DATABASE_POOL, useValue: runtime.pool },
         ],
       });
       const root = spec.root(platform, config, runtime);

@@ -1,0 +1,25 @@
+import { Client } from 'pg';
+
+/** The error a promise rejects with, checked to be of `type`; fails if it resolves or rejects otherwise. */
+export async function rejectionOf<E extends Error>(
+  promise: Promise<unknown>,
+  type: new (...args: never[]) => E,
+): Promise<E> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof type)) throw new Error(`expected a ${type.name}, got ${String(error)}`);
+  return error;
+}
+
+/** Runs one statement on its own connection (test setup and fault injection on the database). */
+export async function execSql(url: string, text: string, values: unknown[] = []): Promise<void> {
+  const connection = new Client({ connectionString: url });
+  await connection.connect();
+  try {
+    await connection.query(text, values);
+  } finally {
+    await connection.end();
+  }
+}
