@@ -15,6 +15,10 @@ const BENCHMARKS: Readonly<Record<string, Entry>> = {
     summary: 'leader SIGKILL -> first fenced MAIN action of the new leader; false failovers under CPU load',
     load: async () => (await import('./failover/failover.bench')).failover,
   },
+  checksum: {
+    summary: 'MD5 of one worker vs md5sum on the same page-cached 1 GiB file; xxh64 throughput',
+    load: async () => (await import('./checksum/checksum.bench')).checksum,
+  },
 };
 
 function usage(problem: string): never {

@@ -1,0 +1,46 @@
+// Port: one read of a file computes every requested checksum (SPEC 2.6 CHECKSUM). The adapter is
+// file-hasher.adapter.ts.
+import { type HashAlgorithm } from './algorithms';
+import { type FileVersion } from './file-version';
+
+export interface HashProgress {
+  readonly bytesHashed: number;
+  /** The size when hashing started. */
+  readonly totalBytes: number;
+}
+
+export interface HashOptions {
+  /** One or more of `HASH_ALGORITHMS`, each at most once. */
+  readonly algorithms: readonly HashAlgorithm[];
+  /** Aborting stops at the next chunk and rejects with the signal's reason; the file is closed. */
+  readonly signal?: AbortSignal;
+  /** Called at most once per progress interval, and once more when the whole file is read. */
+  readonly onProgress?: (progress: HashProgress) => void;
+}
+
+export interface Checksum {
+  readonly algorithm: HashAlgorithm;
+  /** Lower-case hex. */
+  readonly value: string;
+}
+
+export interface FileHashResult {
+  /** In the order requested; the shape of the job contracts' `checksum`. */
+  readonly checksums: readonly Checksum[];
+  /** The version hashed: the same before and after the read. */
+  readonly version: FileVersion;
+  readonly size: number;
+  /** Whole milliseconds since the epoch (truncated), as job payloads carry it. */
+  readonly mtimeMs: number;
+  readonly durationMs: number;
+}
+
+export abstract class FileHasher {
+  /**
+   * Hashes the file at `absolutePath` (resolve storage paths with `StoragePaths` first).
+   * Rejects with `FileChangedError` (retryable) when the file changed while it was read,
+   * `FileAccessError` (`permanent` set by cause) when it cannot be opened or read,
+   * `InvalidHashRequestError` (permanent) for a bad algorithm list, or the signal's reason.
+   */
+  abstract hash(absolutePath: string, options: HashOptions): Promise<FileHashResult>;
+}

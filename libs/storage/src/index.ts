@@ -1,0 +1,3 @@
+// The shared-storage port: safe paths, hashing, walking.
+export * from './paths';
+export * from './hashing';
