@@ -15,6 +15,15 @@ const BENCHMARKS: Readonly<Record<string, Entry>> = {
     summary: 'leader SIGKILL -> first fenced MAIN action of the new leader; false failovers under CPU load',
     load: async () => (await import('./failover/failover.bench')).failover,
   },
+  catalog: {
+    summary: 'fenced ingest of file batches + checksum jobs vs raw pg-boss inserts; re-ingest',
+    load: async () => (await import('./catalog/catalog.bench')).catalog,
+  },
+  queue: {
+    summary:
+      'no-op jobs through the job runtime vs raw pg-boss; send -> start latency with Redis and polling',
+    load: async () => (await import('./queue/queue.bench')).queue,
+  },
   checksum: {
     summary: 'MD5 of one worker vs md5sum on the same page-cached 1 GiB file; xxh64 throughput',
     load: async () => (await import('./checksum/checksum.bench')).checksum,

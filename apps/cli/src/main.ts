@@ -9,6 +9,13 @@ import {
   type SettingsFlags,
 } from './commands/settings.command';
 import { doctorCommand, type DoctorFlags } from './commands/doctor.command';
+import {
+  jobsActionCommand,
+  jobsDeadCommand,
+  jobsOverviewCommand,
+  jobsShowCommand,
+  type JobsFlags,
+} from './commands/jobs.command';
 import { statusCommand } from './commands/status.command';
 import { tokenCreateCommand } from './commands/token.command';
 import type { ContextFlags } from './context';
@@ -92,6 +99,41 @@ function run<A extends unknown[]>(action: (...args: A) => Promise<number>) {
 withControlPlane(program.command('status').description('nodes, roles, status, leader and term, last seen'))
   .option('--json', 'print the status as JSON')
   .action(run((options: ContextFlags & { json?: boolean }) => statusCommand(options)));
+
+const jobs = withControlPlane(
+  program.command('jobs').description('queue depths, active leases, dead letters; retry or discard them'),
+)
+  .option('--json', 'print as JSON')
+  .action(run((options: JobsFlags) => jobsOverviewCommand(options)));
+withControlPlane(jobs.command('dead').description('dead letters with their last error, newest first'))
+  .option('--job <name>', 'only this job type, e.g. checksum.file')
+  .option('--limit <n>', 'at most this many', wholeNumber('--limit', 1, 1000))
+  .option('--before <time>', 'the page before this time (printed as "more:")')
+  .option('--json', 'print as JSON')
+  .action(
+    run((options: JobsFlags & { job?: string; limit?: number; before?: string }) => jobsDeadCommand(options)),
+  );
+for (const action of ['retry', 'discard'] as const) {
+  withControlPlane(
+    jobs
+      .command(`${action} [ids...]`)
+      .description(
+        action === 'retry'
+          ? 'send dead letters back to their queues with fresh retries'
+          : 'delete dead letters for good',
+      ),
+  )
+    .option('--all', 'every dead letter (of --job when given)')
+    .option('--job <name>', 'with --all: only this job type')
+    .action(
+      run((ids: string[], options: JobsFlags & { all?: boolean; job?: string }) =>
+        jobsActionCommand(action, ids, options),
+      ),
+    );
+}
+withControlPlane(jobs.command('show <jobId>').description('one job: state, attempts, progress, errors'))
+  .option('--json', 'print as JSON')
+  .action(run((jobId: string, options: JobsFlags) => jobsShowCommand(jobId, options)));
 
 const settings = program.command('settings').description('read and write cluster and node settings');
 const nodeOption = '--node <name|id>';

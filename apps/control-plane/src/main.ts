@@ -5,14 +5,24 @@ import { loadControlPlaneConfig, type ControlPlaneConfig } from '@portico/settin
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Pool } from 'pg';
 import { ControlPlaneAppModule } from './app.module';
+import { CONTROL_PLANE_ENV_ALLOW_LIST, secretKeyFrom } from './secret-key';
 import { CONTROL_PLANE_POOL } from './tokens';
 
 let pool: Pool | undefined;
 
-void runApp<ControlPlaneConfig>({
+type AppConfig = ControlPlaneConfig & { readonly secretKey: string | undefined };
+
+void runApp<AppConfig>({
   app: 'control-plane',
-  loadConfig: () =>
-    loadControlPlaneConfig({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd() }),
+  loadConfig: () => ({
+    ...loadControlPlaneConfig({
+      argv: process.argv.slice(2),
+      env: process.env,
+      cwd: process.cwd(),
+      allowEnv: CONTROL_PLANE_ENV_ALLOW_LIST,
+    }),
+    secretKey: secretKeyFrom(process.env),
+  }),
   http: (config) => ({ host: config.httpHost, port: config.httpPort }),
   logLevel: (config) => config.logLevel,
   async prepare(config, context) {
@@ -37,6 +47,7 @@ void runApp<ControlPlaneConfig>({
       redis: config.redisUrl ? { url: config.redisUrl } : undefined,
       logger: context.logger.child({ component: 'api' }),
       metrics: context.metrics,
+      secretKey: config.secretKey,
     });
     return ControlPlaneAppModule.forRoot(platform, api);
   },

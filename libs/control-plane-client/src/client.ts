@@ -10,8 +10,36 @@ import {
   type UpdateNodeBody,
 } from './contracts/nodes';
 import { ClusterStatus } from './contracts/status';
+import {
+  DeadLetterActionResult,
+  DeadLetterList,
+  type DeadLetterSelection,
+  JobDetail,
+  JobsOverview,
+} from './contracts/jobs';
 import { TelemetryAck, type TelemetryReport } from './contracts/telemetry';
 import { CreatedToken, type CreateTokenBody, TokenInfo } from './contracts/tokens';
+import {
+  Asset,
+  AssetDetail,
+  type AssetQuery,
+  CatalogFile,
+  type ChecksumLookupQuery,
+  FileList,
+  type FileQuery,
+} from './contracts/catalog';
+import { CatalogEvent, type CreateEventBody, type EventQuery } from './contracts/events';
+import {
+  type CreateObjectStoreBody,
+  ObjectStore,
+  type UpdateObjectStoreBody,
+} from './contracts/object-stores';
+import {
+  type CreateStorageBody,
+  NodeStorageView,
+  Storage,
+  type UpdateStorageBody,
+} from './contracts/storages';
 import { ControlPlaneError, ControlPlaneUnreachableError } from './errors';
 import { z } from 'zod';
 
@@ -83,6 +111,36 @@ export class ControlPlaneClient {
     return this.request('GET', `/api/v1/clusters/${enc(clusterId)}/status`, ClusterStatus);
   }
 
+  // Jobs (queue depths, dead letters, one job)
+  jobsOverview(clusterId: string) {
+    return this.request('GET', `/api/v1/clusters/${enc(clusterId)}/jobs`, JobsOverview);
+  }
+  listDeadLetters(clusterId: string, query: { limit?: number; before?: string; job?: string } = {}) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    const suffix = params.size ? `?${params.toString()}` : '';
+    return this.request('GET', `/api/v1/clusters/${enc(clusterId)}/jobs/dead${suffix}`, DeadLetterList);
+  }
+  retryDeadLetters(clusterId: string, selection: DeadLetterSelection) {
+    return this.request(
+      'POST',
+      `/api/v1/clusters/${enc(clusterId)}/jobs/dead/retry`,
+      DeadLetterActionResult,
+      selection,
+    );
+  }
+  discardDeadLetters(clusterId: string, selection: DeadLetterSelection) {
+    return this.request(
+      'POST',
+      `/api/v1/clusters/${enc(clusterId)}/jobs/dead/discard`,
+      DeadLetterActionResult,
+      selection,
+    );
+  }
+  getJob(clusterId: string, jobId: string) {
+    return this.request('GET', `/api/v1/clusters/${enc(clusterId)}/jobs/${enc(jobId)}`, JobDetail);
+  }
+
   // Nodes
   createNode(clusterId: string, body: CreateNodeBody) {
     return this.request('POST', `/api/v1/clusters/${enc(clusterId)}/nodes`, Node, CreateNodeBody.parse(body));
@@ -140,6 +198,99 @@ export class ControlPlaneClient {
   }
   revokeToken(tokenId: string) {
     return this.request('DELETE', `/api/v1/tokens/${enc(tokenId)}`, null);
+  }
+
+  // Storages, object stores, catalog and events
+  createStorage(clusterId: string, body: CreateStorageBody) {
+    return this.request('POST', `/api/v1/clusters/${enc(clusterId)}/storages`, Storage, body);
+  }
+  listStorages(clusterId: string) {
+    return this.request(
+      'GET',
+      `/api/v1/clusters/${enc(clusterId)}/storages`,
+      z.object({ items: z.array(Storage) }),
+    );
+  }
+  getStorage(storageId: string) {
+    return this.request('GET', `/api/v1/storages/${enc(storageId)}`, Storage);
+  }
+  updateStorage(storageId: string, body: UpdateStorageBody) {
+    return this.request('PATCH', `/api/v1/storages/${enc(storageId)}`, Storage, body);
+  }
+  deleteStorage(storageId: string) {
+    return this.request('DELETE', `/api/v1/storages/${enc(storageId)}`, null);
+  }
+  createObjectStore(clusterId: string, body: CreateObjectStoreBody) {
+    return this.request('POST', `/api/v1/clusters/${enc(clusterId)}/object-stores`, ObjectStore, body);
+  }
+  listObjectStores(clusterId: string) {
+    const list = z.object({ items: z.array(ObjectStore) });
+    return this.request('GET', `/api/v1/clusters/${enc(clusterId)}/object-stores`, list);
+  }
+  getObjectStore(objectStoreId: string) {
+    return this.request('GET', `/api/v1/object-stores/${enc(objectStoreId)}`, ObjectStore);
+  }
+  updateObjectStore(objectStoreId: string, body: UpdateObjectStoreBody) {
+    return this.request('PATCH', `/api/v1/object-stores/${enc(objectStoreId)}`, ObjectStore, body);
+  }
+  deleteObjectStore(objectStoreId: string) {
+    return this.request('DELETE', `/api/v1/object-stores/${enc(objectStoreId)}`, null);
+  }
+  /** The calling node's storage and object stores with their credentials; `undefined` while `version` is current (304). */
+  async myStorage(version?: string): Promise<NodeStorageView | undefined> {
+    const headers: Record<string, string> = version ? { 'If-None-Match': `"${version}"` } : {};
+    return this.request('GET', '/api/v1/nodes/me/storage', NodeStorageView, undefined, headers, true);
+  }
+  listAssets(clusterId: string, query: AssetQuery = {}) {
+    return this.request(
+      'GET',
+      this.withQuery(`/api/v1/clusters/${enc(clusterId)}/assets`, query),
+      Page(Asset),
+    );
+  }
+  getAsset(assetId: string) {
+    return this.request('GET', `/api/v1/assets/${enc(assetId)}`, AssetDetail);
+  }
+  listFiles(clusterId: string, query: FileQuery = {}) {
+    return this.request(
+      'GET',
+      this.withQuery(`/api/v1/clusters/${enc(clusterId)}/files`, query),
+      Page(CatalogFile),
+    );
+  }
+  getFile(fileId: string) {
+    return this.request('GET', `/api/v1/files/${enc(fileId)}`, CatalogFile);
+  }
+  findFilesByPath(clusterId: string, path: string, options: { includeRemoved?: boolean } = {}) {
+    const url = this.withQuery(`/api/v1/clusters/${enc(clusterId)}/files/by-path`, { path, ...options });
+    return this.request('GET', url, FileList);
+  }
+  findFilesByChecksum(clusterId: string, query: ChecksumLookupQuery) {
+    return this.request(
+      'GET',
+      this.withQuery(`/api/v1/clusters/${enc(clusterId)}/files/by-checksum`, query),
+      FileList,
+    );
+  }
+  createEvent(clusterId: string, body: CreateEventBody) {
+    return this.request('POST', `/api/v1/clusters/${enc(clusterId)}/events`, CatalogEvent, body);
+  }
+  listEvents(clusterId: string, query: EventQuery = {}) {
+    return this.request(
+      'GET',
+      this.withQuery(`/api/v1/clusters/${enc(clusterId)}/events`, query),
+      Page(CatalogEvent),
+    );
+  }
+  getEvent(eventId: string) {
+    return this.request('GET', `/api/v1/events/${enc(eventId)}`, CatalogEvent);
+  }
+  /** `path?k=v&…` with the defined values of `query` (booleans and numbers as text). */
+  private withQuery(path: string, query: object): string {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query))
+      if (value !== undefined && value !== null) params.set(key, String(value));
+    return params.size ? `${path}?${params.toString()}` : path;
   }
 
   private async request<S extends z.ZodType>(

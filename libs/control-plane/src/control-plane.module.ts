@@ -15,9 +15,14 @@ import {
   RedisSettingsBroadcast,
   SettingsBroadcast,
 } from './settings/settings-broadcast.adapter';
+import { JobsModule } from './jobs/jobs.module';
 import { StatusModule } from './status/status.module';
 import { TelemetryModule } from './telemetry/telemetry.module';
 import { TokensModule } from './tokens/tokens.module';
+import { CatalogModule } from './catalog/catalog.module';
+import { EventsModule } from './events/events.module';
+import { ObjectStoresModule } from './object-stores/object-stores.module';
+import { StoragesModule } from './storages/storages.module';
 
 export interface ControlPlaneOptions {
   /** The database (through pgBouncer in transaction mode); the app owns and closes it. */
@@ -31,6 +36,11 @@ export interface ControlPlaneOptions {
   readonly metrics: MetricsRegistry;
   /** Default 1000 ms. */
   readonly offlineSweepIntervalMs?: number;
+  /**
+   * Key material (at least 32 characters) that object-store secrets are encrypted with
+   * (AES-256-GCM); without it only env:NAME references to the nodes' environment can be stored.
+   */
+  readonly secretKey?: string;
 }
 
 /** Largest JSON body accepted: a full log batch (1000 lines of up to 16 KiB) with room to spare. */
@@ -84,6 +94,11 @@ export class ControlPlaneModule {
         TelemetryModule,
         LogsModule,
         StatusModule,
+        JobsModule,
+        StoragesModule,
+        ObjectStoresModule.forRoot({ secretKey: options.secretKey }),
+        CatalogModule,
+        EventsModule,
       ],
     };
   }

@@ -12,5 +12,5 @@ export { migrate, type MigrateOptions, type MigrateResult } from './migrations/m
 export { MigrationError } from './migrations/plan-migrations';
 export { MIGRATIONS, migrationId, type Migration } from './migrations/catalog';
 export { PGBOSS_SCHEMA_VERSION, DEFAULT_PGBOSS_SCHEMA } from './migrations/install-pg-boss';
-export { createBoss, type CreateBossOptions, type PgBoss } from './boss/create-boss';
+export { createBoss, createBossOnPool, type CreateBossOptions, type PgBoss } from './boss/create-boss';
 export { inTransaction, type Db } from './pool/transaction';

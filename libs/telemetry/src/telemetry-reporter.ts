@@ -4,6 +4,7 @@ import {
   type HealthResult,
   type JobCounts,
   type NodeStatus,
+  type QueueCounts,
   type TelemetryAck,
 } from '@portico/control-plane-client';
 import type { Role } from '@portico/settings';
@@ -31,6 +32,8 @@ export interface TelemetryProviders {
   health: () => Record<string, z.infer<typeof HealthResult>>;
   /** Per-role job counts; may query the database, so it is bounded by `providerTimeoutMs`. */
   jobs: () => Record<string, z.infer<typeof JobCounts>> | Promise<Record<string, z.infer<typeof JobCounts>>>;
+  /** The cluster's queue depths as last polled (no query of its own). */
+  queues?: () => Record<string, z.infer<typeof QueueCounts>> | undefined;
   /** Storage statistics; resolve undefined unless this node is the leader. Bounded like `jobs`. */
   storage?: () => Promise<StorageStatsRecord | undefined>;
   /** Node wall clock minus database clock in ms, when measured. */
@@ -196,6 +199,7 @@ export class TelemetryReporter {
         : undefined,
     ]);
     const clockSkewMs = this.providers.clockSkewMs?.();
+    const queues = this.providers.queues?.();
     return TelemetryReport.parse({
       nodeId: this.identity.nodeId,
       workerId: this.identity.workerId,
@@ -208,6 +212,7 @@ export class TelemetryReporter {
       host: this.providers.host.read(),
       health: this.providers.health(),
       jobs,
+      ...(queues ? { queues } : {}),
       ...(storage ? { storage } : {}),
       ...(clockSkewMs === undefined ? {} : { clockSkewMs }),
       intervalSeconds: this.intervalSeconds,

@@ -16,6 +16,16 @@ export const JobCounts = z.object({
   failed: z.number().int().nonnegative(),
 });
 
+/** Depth of one queue of the cluster as the reporting node last read it. */
+export const QueueCounts = z.object({
+  queued: z.number().int().nonnegative(),
+  deferred: z.number().int().nonnegative(),
+  active: z.number().int().nonnegative(),
+  leases: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  dead: z.number().int().nonnegative(),
+});
+
 export const HostInfo = z.object({
   hostname: z.string(),
   os: z.string(),
@@ -58,6 +68,8 @@ export const TelemetryReport = z.object({
   host: HostInfo,
   health: z.record(z.string(), HealthResult),
   jobs: z.record(z.string(), JobCounts),
+  /** The cluster's queue depths (job name → counts), from nodes that consume jobs. */
+  queues: z.record(z.string(), QueueCounts).optional(),
   storage: StorageStats.optional(),
   /** Node wall clock minus database clock, in ms, when the node measured it. */
   clockSkewMs: z.number().nullable().optional(),

@@ -1,4 +1,15 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Res, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Post,
+  Res,
+  ServiceUnavailableException,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiBody,
   ApiCreatedResponse,
@@ -7,7 +18,12 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { NodeSelf, RegisterNodeBody, RegisterNodeResponse } from '@portico/control-plane-client';
+import {
+  NodeSelf,
+  NodeStorageView,
+  RegisterNodeBody,
+  RegisterNodeResponse,
+} from '@portico/control-plane-client';
 import type { Response } from 'express';
 import type { z } from 'zod';
 import { BearerAuthGuard, CurrentPrincipal, RequireAccess } from '../auth/bearer-auth.provider';
@@ -19,6 +35,14 @@ import { NotFoundError } from '../common/api-errors';
 import { openApiSchema } from '../common/openapi';
 import { ZodPipe } from '../common/zod.provider';
 import { ClustersRepository } from '../clusters/clusters.repository';
+import {
+  UnusableObjectStoreError,
+  nodeObjectStore,
+  storageViewVersion,
+} from '../object-stores/node-object-store';
+import { ObjectStoresRepository } from '../object-stores/object-stores.repository';
+import { SecretBox } from '../object-stores/secret-box';
+import { StoragesRepository } from '../storages/storages.repository';
 import { etagMatches, selfVersion } from './node-names';
 import { NodesRepository } from './nodes.repository';
 
@@ -32,6 +56,9 @@ export class NodeSelfController {
     private readonly nodes: NodesRepository,
     private readonly clusters: ClustersRepository,
     private readonly tokens: TokensRepository,
+    private readonly storages: StoragesRepository,
+    private readonly objectStores: ObjectStoresRepository,
+    private readonly box: SecretBox,
   ) {}
 
   @Post('register')
@@ -88,6 +115,45 @@ export class NodeSelfController {
       return;
     }
     const body: NodeSelf = { node: stored.node, cluster, version };
+    response.status(200).json(body);
+  }
+
+  @Get('me/storage')
+  @RequireAccess('node')
+  @ApiOperation({
+    summary:
+      "The calling node's storage and object stores, with their secrets (in clear, or env:NAME); 304 when unchanged",
+  })
+  @ApiHeader({ name: 'If-None-Match', required: false, description: 'the `"<version>"` of the last answer' })
+  @ApiOkResponse({ schema: openApiSchema(NodeStorageView) })
+  async myStorage(
+    @CurrentPrincipal() principal: Principal,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() response: Response,
+  ): Promise<void> {
+    if (principal.kind !== 'node') throw new Error('me/storage reached without a node principal');
+    const stored = await this.nodes.get(principal.nodeId);
+    if (!stored) throw new NotFoundError(`node ${principal.nodeId} no longer exists`);
+    const [storage] = await this.storages.listByCluster(stored.node.clusterId);
+    const stores = await this.objectStores.listByCluster(stored.node.clusterId);
+    const version = storageViewVersion(
+      storage,
+      stores.map((s) => s.store),
+    );
+    response.setHeader('ETag', `"${version}"`);
+    response.setHeader('Cache-Control', 'private, no-store');
+    if (etagMatches(ifNoneMatch, version)) {
+      response.status(304).end();
+      return;
+    }
+    let objectStores: NodeStorageView['objectStores'];
+    try {
+      objectStores = stores.map((s) => nodeObjectStore(s, this.box));
+    } catch (error) {
+      if (error instanceof UnusableObjectStoreError) throw new ServiceUnavailableException(error.message);
+      throw error;
+    }
+    const body: NodeStorageView = { storage: storage ?? null, objectStores, version };
     response.status(200).json(body);
   }
 }

@@ -55,3 +55,27 @@ export function createBoss(url: string, options: CreateBossOptions = {}): PgBoss
 }
 
 export type { PgBoss };
+
+/**
+ * pg-boss over an existing pool (its `db` option), for processes that only administer jobs
+ * (the control plane's jobs API): no connections of its own, no supervisor, no workers.
+ */
+export function createBossOnPool(
+  pool: { query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> },
+  options: { schema?: string } = {},
+): PgBoss {
+  return new PgBoss({
+    db: {
+      executeSql: async (text: string, values?: unknown[]) => {
+        const result = await pool.query(text, values);
+        return { rows: result.rows as never[] };
+      },
+    },
+    schema: options.schema ?? DEFAULT_PGBOSS_SCHEMA,
+    migrate: false,
+    createSchema: false,
+    supervise: false,
+    schedule: false,
+    useListenNotify: false,
+  });
+}

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { sql as core } from './sql/0001_core';
 import { sql as clusterCore } from './sql/0002_cluster_core';
 import { sql as jobLeases } from './sql/0003_job_leases';
+import { sql as catalog } from './sql/0004_catalog';
 
 export interface Migration {
   /** Strictly increasing, never reused. */
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'core', sql: core },
   { version: 2, name: 'cluster_core', sql: clusterCore },
   { version: 3, name: 'job_leases', sql: jobLeases },
+  { version: 4, name: 'catalog', sql: catalog },
 ];
 
 /** `0001_core`: how a migration is named in logs, errors and `migrate()`'s result. */

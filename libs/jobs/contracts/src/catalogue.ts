@@ -5,22 +5,9 @@ import { z } from 'zod';
 import { defineJob, type JobDefinition } from './define-job';
 import { checksum, CHECKSUM_ALGORITHMS, objectLocation, profileName, storagePath } from './schemas';
 
-/** The leader registers a file found by the scan (a catalog asset + file record, then a checksum). */
-export const ingestFileJob = defineJob({
-  name: 'main.ingest-file',
-  role: 'MAIN',
-  payload: z.object({
-    path: storagePath,
-    size: z.number().int().nonnegative(),
-    mtimeMs: z.number().int().nonnegative(),
-    inode: z.string().regex(/^\d+$/).optional(),
-  }),
-  retry: { limit: 5, delaySeconds: 5, backoff: true, maxDelaySeconds: 600 },
-  expireSeconds: 15 * 60,
-  deadLetter: true,
-  // One ingest per content version of a path.
-  singletonKey: (payload) => `${payload.path}:${payload.size}:${payload.mtimeMs}`,
-});
+// Ingest is not a job: the leader registers what its scan found (catalog asset + file, then the
+// checksum job) inside the scan's own fenced transaction, in batches — exactly once per content
+// version by construction, and without a queue round trip per file.
 
 export const checksumFileJob = defineJob({
   name: 'checksum.file',
@@ -131,7 +118,6 @@ export const transferExportJob = defineJob({
 });
 
 export const JOB_CATALOGUE = [
-  ingestFileJob,
   checksumFileJob,
   transcodeAssetJob,
   transferUploadJob,

@@ -5,7 +5,7 @@ import { type z } from 'zod';
 export const JOB_ROLES = ['MAIN', 'CHECKSUM', 'TRANSCODE', 'TRANSFER'] as const;
 export type JobRole = (typeof JOB_ROLES)[number];
 
-/** Lower-case dotted words, e.g. `checksum.file`, `main.ingest-file`. Never starts with `_`. */
+/** Lower-case dotted words, e.g. `checksum.file`, `transfer.upload`. Never starts with `_`. */
 export const JOB_NAME_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*$/;
 export const JOB_NAME_MAX_LENGTH = 64;
 

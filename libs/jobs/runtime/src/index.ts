@@ -16,3 +16,18 @@ export {
 export { JobProducer, ensureQueues, type ProducerSendOptions } from './job-producer.adapter';
 export { RedisWakeups } from './wakeups.adapter';
 export { inTransaction, type Queryable } from './transaction.repository';
+export { OnJob, markedHandlersOf, type MarkedHandler } from './handlers/on-job';
+export {
+  consumedJobs,
+  planHandlers,
+  HandlerDiscoveryError,
+  type HandlerCandidate,
+} from './handlers/handler-plan';
+export {
+  JobsRuntime,
+  type JobsRuntimeOptions,
+  type JobsRuntimeStats,
+  type DiscoveredHandler,
+} from './handlers/jobs-runtime';
+export { queueDepths, type QueueDepth } from './queue-stats.repository';
+export { JobAdmin, type DeadLetter, type JobView, type JobAttemptView } from './job-admin.repository';

@@ -51,12 +51,12 @@ export interface JobConsumerOptions<D extends JobDefinition> {
   readonly def: D;
   readonly worker: WorkerIdentity;
   readonly handler: JobHandler<D>;
-  /** The cluster's visibility_timeout, in seconds. */
-  readonly visibilitySeconds: number;
+  /** The cluster's visibility_timeout, in seconds; a function is read at every lease and renewal (live settings). */
+  readonly visibilitySeconds: number | (() => number);
   readonly concurrency: number;
   /** Jobs per fetch at most (also bounded by free slots). Default 50. */
   readonly batchSize?: number;
-  /** Idle polling interval. Default 2000 ms. */
+  /** Idle polling interval. Default 1000 ms (a re-queued job is picked up within it without Redis). */
   readonly pollIntervalMs?: number;
   /** Lease renewal interval. Default visibility / 3. */
   readonly heartbeatIntervalMs?: number;
@@ -87,7 +87,8 @@ export class JobConsumer<D extends JobDefinition> {
   private readonly logger: JobLogger;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
-  private readonly heartbeatIntervalMs: number;
+  private readonly heartbeatIntervalMs: number | undefined;
+  private readonly visibility: () => number;
   private loopDone: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
   private stopping = false;
@@ -96,13 +97,17 @@ export class JobConsumer<D extends JobDefinition> {
   private wake: (() => void) | undefined;
 
   constructor(private readonly options: JobConsumerOptions<D>) {
-    if (!(options.visibilitySeconds > 0)) throw new RangeError('visibilitySeconds must be > 0');
+    this.visibility =
+      typeof options.visibilitySeconds === 'function'
+        ? options.visibilitySeconds
+        : () => options.visibilitySeconds as number;
+    if (!(this.visibility() > 0)) throw new RangeError('visibilitySeconds must be > 0');
     this.queue = queueName(options.worker.clusterId, options.def.name);
     this.slots = new ConcurrencySlots(options.concurrency);
     this.logger = options.logger ?? silentLogger;
     this.batchSize = Math.max(1, options.batchSize ?? 50);
-    this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
-    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? (options.visibilitySeconds * 1000) / 3;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs;
   }
 
   /** Handlers running now. */
@@ -193,12 +198,7 @@ export class JobConsumer<D extends JobDefinition> {
         jobs = await this.options.store.fetch(this.queue, taken);
         attempts =
           jobs.length > 0
-            ? await this.options.store.openAttempts(
-                this.options.worker,
-                this.queue,
-                jobs,
-                this.options.visibilitySeconds,
-              )
+            ? await this.options.store.openAttempts(this.options.worker, this.queue, jobs, this.visibility())
             : [];
         failures = 0;
       } catch (error) {
@@ -249,7 +249,9 @@ export class JobConsumer<D extends JobDefinition> {
     attempt: Attempt,
     controller: AbortController,
   ): { stop: () => void; renewNow: (progress?: unknown) => Promise<void> } {
-    const { store, visibilitySeconds } = this.options;
+    const { store } = this.options;
+    // Renew at a third of the lease: two renewals may fail before the lease runs out.
+    const interval = (): number => this.heartbeatIntervalMs ?? (this.visibility() * 1000) / 3;
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
     let lastRenewed = Date.now();
@@ -262,7 +264,7 @@ export class JobConsumer<D extends JobDefinition> {
       if (controller.signal.aborted && controller.signal.reason instanceof LostLeaseError) {
         throw controller.signal.reason;
       }
-      const held = await store.renew(attempt, visibilitySeconds, progress);
+      const held = await store.renew(attempt, this.visibility(), progress);
       if (!held) {
         const error = new LostLeaseError(attempt.attemptId, attempt.queue, attempt.jobId, 'expired');
         lose(error);
@@ -281,7 +283,7 @@ export class JobConsumer<D extends JobDefinition> {
           );
           // Without a renewal for a whole visibility timeout the reaper may have given the job
           // to someone else: stop working on it rather than race the new attempt.
-          if (Date.now() - lastRenewed >= visibilitySeconds * 1000) {
+          if (Date.now() - lastRenewed >= this.visibility() * 1000) {
             lose(
               new LostLeaseError(
                 attempt.attemptId,
@@ -294,10 +296,10 @@ export class JobConsumer<D extends JobDefinition> {
           }
         })
         .finally(() => {
-          if (!stopped) timer = setTimeout(tick, this.heartbeatIntervalMs);
+          if (!stopped) timer = setTimeout(tick, interval());
         });
     };
-    timer = setTimeout(tick, this.heartbeatIntervalMs);
+    timer = setTimeout(tick, interval());
     return {
       stop: () => {
         stopped = true;

@@ -101,7 +101,12 @@ export class JobProducer {
 
   /** Publishes the wake-up for a queue; call after committing a transaction that sent to it. */
   wake(def: JobDefinition, clusterId: string): void {
-    this.wakeups?.publish(queueName(clusterId, def.name));
+    this.wakeQueue(queueName(clusterId, def.name));
+  }
+
+  /** Publishes the wake-up for a queue by its full name (e.g. after the reaper re-queued jobs). */
+  wakeQueue(queue: string): void {
+    this.wakeups?.publish(queue);
   }
 
   private toInsert(

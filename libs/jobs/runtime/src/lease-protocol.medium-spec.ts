@@ -21,6 +21,7 @@ import {
   type JobHandler,
   JobConsumer as Consumer,
 } from './job-consumer';
+import { JobAdmin } from './job-admin.repository';
 import { ensureQueues, JobProducer } from './job-producer.adapter';
 import { type Attempt } from './lease-store';
 import { PgLeaseStore } from './lease.repository';
@@ -281,14 +282,16 @@ it('never re-delivers a long job (> 3x the visibility timeout) that keeps heartb
   expect(attempt?.state).toBe('completed');
 });
 
-it('retries a poison job with growing delays into the dead letter while other jobs flow', async () => {
+let healed = false;
+
+it('retries a poison job with growing delays into the dead letter while other jobs flow; retry from the dead letter works', async () => {
   const cluster = await newCluster();
   const poisonStarts: number[] = [];
   const completed: Attempt[] = [];
   consumer(
     cluster,
     (ctx) => {
-      if (ctx.payload.poison) {
+      if (ctx.payload.poison && !healed) {
         poisonStarts.push(Date.now());
         return Promise.reject(new Error(`boom on attempt ${ctx.attempt}`));
       }
@@ -323,6 +326,70 @@ it('retries a poison job with growing delays into the dead letter while other jo
   });
   expect(completed.length).toBe(20);
   expect(await jobState(cluster.queue, poisonId!)).toBe('failed');
+
+  // The operator's view: listed with its last error; retried (fresh retries) it runs again.
+  const admin = new JobAdmin(pool, boss);
+  const listed = await admin.listDeadLetters(cluster.clusterId);
+  expect(listed).toEqual([
+    expect.objectContaining({
+      id: dead.id,
+      job: noopJob.name,
+      sourceJobId: poisonId,
+      data: { n: 100, poison: true },
+      error: expect.objectContaining({ message: 'boom on attempt 2' }) as unknown,
+    }),
+  ]);
+  healed = true;
+  expect(await admin.retryDeadLetters(cluster.clusterId, [dead.id])).toBe(1);
+  await waitFor(() => completed.length === 21, {
+    description: 'the retried dead letter completing',
+    timeoutMs: 15_000,
+  });
+  expect(await admin.listDeadLetters(cluster.clusterId)).toEqual([]);
+});
+
+it('lists, discards and reports dead letters and shows a running job with its progress', async () => {
+  const cluster = await newCluster();
+  const admin = new JobAdmin(pool, boss);
+  const release = deferred();
+  consumer(
+    cluster,
+    async (ctx) => {
+      if (ctx.payload.poison) throw Object.assign(new Error('unsupported input'), { permanent: true });
+      await ctx.heartbeat({ percent: 40, bytes: 4096 });
+      await release.promise;
+    },
+    { concurrency: 2 },
+  );
+  const doomed = await producer.send(noopJob, cluster.clusterId, { n: 1, poison: true });
+  const running = await producer.send(noopJob, cluster.clusterId, { n: 2 });
+  await waitFor(async () => (await admin.listDeadLetters(cluster.clusterId)).length === 1, {
+    description: 'the permanent failure in the dead letter queue',
+  });
+  const view = await waitFor(
+    async () => {
+      const job = await admin.getJob(cluster.clusterId, running!);
+      return job?.progress ? job : undefined;
+    },
+    { description: 'progress of the running job' },
+  );
+  expect(view).toMatchObject({ state: 'active', job: noopJob.name, progress: { percent: 40, bytes: 4096 } });
+  expect(view.attempts).toEqual([expect.objectContaining({ state: 'active', attempt: 0 })]);
+  // Another cluster's id does not reach this cluster's jobs.
+  expect(await admin.getJob(randomUUID(), running!)).toBeNull();
+
+  const [letter] = await admin.listDeadLetters(cluster.clusterId);
+  expect(letter).toMatchObject({
+    sourceJobId: doomed,
+    error: expect.objectContaining({ permanent: true }) as unknown,
+  });
+  expect(await admin.discardDeadLetters(cluster.clusterId, [letter!.id])).toBe(1);
+  expect(await admin.discardDeadLetters(cluster.clusterId, [letter!.id])).toBe(0);
+  expect(await admin.listDeadLetters(cluster.clusterId)).toEqual([]);
+  release.resolve();
+  await waitFor(async () => (await admin.getJob(cluster.clusterId, running!))?.state === 'completed', {
+    description: 'the running job completing',
+  });
 });
 
 it('obeys concurrency raised and lowered live', async () => {

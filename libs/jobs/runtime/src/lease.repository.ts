@@ -13,7 +13,8 @@ import {
   LeaseStore,
   type WorkerIdentity,
 } from './lease-store';
-import { affected, bossDb, bossSchema, inTransaction } from './transaction.repository';
+import { type BatchOutcome, GroupCommit } from './group-commit';
+import { affected, bossDb, bossSchema, inTransaction, settledIds } from './transaction.repository';
 
 export interface PgLeaseStoreOptions {
   /** pg-boss's schema. Default `pgboss`. */
@@ -49,6 +50,8 @@ function lossReason(row: AttemptLockRow | undefined, attempt: Attempt): LeaseLos
 
 export class PgLeaseStore extends LeaseStore {
   private readonly schema: string;
+  /** Completions without output are written in groups (see group-commit.ts). */
+  private readonly completions = new GroupCommit<Attempt>((attempts) => this.completeMany(attempts));
 
   constructor(
     private readonly pool: Pool,
@@ -134,6 +137,7 @@ export class PgLeaseStore extends LeaseStore {
   }
 
   override async complete(attempt: Attempt, output: unknown): Promise<void> {
+    if (output === null || output === undefined) return this.completions.add(attempt);
     await inTransaction(this.pool, async (client) => {
       await this.holdLease(client, attempt, 'UPDATE');
       const settled = await this.boss.complete(
@@ -149,6 +153,81 @@ export class PgLeaseStore extends LeaseStore {
         `UPDATE portico.job_attempts SET state = 'completed', finished_at = clock_timestamp() WHERE attempt_id = $1`,
         [attempt.attemptId],
       );
+    });
+  }
+
+  /**
+   * Completes a group of attempts in one transaction, each fenced exactly as complete() fences one:
+   * its attempt row must be active, unexpired and ours, and pg-boss must still have the job active
+   * under the same retry_count. Closing the attempt rows first takes their row locks and checks
+   * the lease in one statement; the rare attempt pg-boss no longer has active is then marked lost.
+   */
+  private async completeMany(attempts: readonly Attempt[]): Promise<BatchOutcome[]> {
+    return inTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<{ attempt_id: string }>(
+        `UPDATE portico.job_attempts a
+            SET state = 'completed', finished_at = clock_timestamp()
+           FROM (SELECT j.attempt_id, f.worker_id
+                   FROM portico.job_attempts j
+                   JOIN unnest($1::uuid[], $2::uuid[]) AS f (attempt_id, worker_id) USING (attempt_id)
+                  ORDER BY j.attempt_id
+                    FOR UPDATE OF j) locked
+          WHERE a.attempt_id = locked.attempt_id
+            AND a.state = 'active' AND a.worker_id = locked.worker_id AND a.leased_until > clock_timestamp()
+          RETURNING a.attempt_id`,
+        [attempts.map((attempt) => attempt.attemptId), attempts.map((attempt) => attempt.workerId)],
+      );
+      const closed = new Set(rows.map((row) => row.attempt_id));
+      const outcomes = new Map<string, BatchOutcome>();
+      const holding = new Map<string, Attempt[]>();
+      for (const attempt of attempts) {
+        if (closed.has(attempt.attemptId)) {
+          holding.set(attempt.queue, [...(holding.get(attempt.queue) ?? []), attempt]);
+        }
+      }
+      const movedOn: string[] = [];
+      for (const [queue, held] of holding) {
+        const response = await this.boss.complete(
+          queue,
+          held.map((attempt) => ({ id: attempt.jobId, retryCount: attempt.attempt })),
+          null,
+          { db: bossDb(client) },
+        );
+        const settled = new Set(settledIds(response));
+        for (const attempt of held) {
+          if (settled.has(attempt.jobId)) continue;
+          movedOn.push(attempt.attemptId);
+          outcomes.set(
+            attempt.attemptId,
+            new LostLeaseError(attempt.attemptId, attempt.queue, attempt.jobId, 'job-moved-on'),
+          );
+        }
+      }
+      if (movedOn.length > 0) {
+        await client.query(
+          `UPDATE portico.job_attempts SET state = 'expired', last_error = 'the job moved on before completion'
+            WHERE attempt_id = ANY($1::uuid[])`,
+          [movedOn],
+        );
+      }
+      // Why the others were refused: read after the locks, so the answer is the one that stood.
+      const refused = attempts.filter((attempt) => !closed.has(attempt.attemptId));
+      if (refused.length > 0) {
+        const { rows: states } = await client.query<AttemptLockRow & { attempt_id: string }>(
+          `SELECT attempt_id, state, worker_id, leased_until > clock_timestamp() AS live
+             FROM portico.job_attempts WHERE attempt_id = ANY($1::uuid[])`,
+          [refused.map((attempt) => attempt.attemptId)],
+        );
+        const byId = new Map(states.map((row) => [row.attempt_id, row]));
+        for (const attempt of refused) {
+          const reason = lossReason(byId.get(attempt.attemptId), attempt) ?? 'expired';
+          outcomes.set(
+            attempt.attemptId,
+            new LostLeaseError(attempt.attemptId, attempt.queue, attempt.jobId, reason),
+          );
+        }
+      }
+      return attempts.map((attempt) => outcomes.get(attempt.attemptId));
     });
   }
 

@@ -33,3 +33,11 @@ export function affected(response: CommandResponse): number {
   const count = (response as { affected?: unknown }).affected;
   return typeof count === 'number' ? count : 0;
 }
+
+/** The ids a pg-boss settle touched (12.x returns them beside the count). */
+export function settledIds(response: CommandResponse): string[] {
+  const ids = (response as { settled?: unknown }).settled;
+  if (!Array.isArray(ids))
+    throw new Error('pg-boss did not report which jobs it settled (needs pg-boss >= 12.30)');
+  return ids.map(String);
+}

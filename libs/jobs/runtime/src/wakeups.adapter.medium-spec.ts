@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 
 import { createBoss, createPool, type PgBoss } from '@portico/db';
 import { defineJob } from '@portico/jobs-contracts';
-import { harness, useTestDatabase, waitFor } from '@portico/testing';
+import { faults, harness, useTestDatabase, waitFor } from '@portico/testing';
 import { type Pool } from 'pg';
 import { z } from 'zod';
 
@@ -92,4 +92,64 @@ it('wakes an idle consumer through Redis much faster than it polls', async () =>
       `polling every ${POLL_MS} ms ${polled.join(', ')} ms (median ${median(polled)})\n`,
   );
   expect(Math.max(...woken)).toBeLessThan(POLL_MS / 2);
+});
+
+it('keeps draining by polling while Redis is stopped, without an error storm, and wakes again after', async () => {
+  const clusterId = randomUUID();
+  await pool.query('INSERT INTO portico.clusters (id, name) VALUES ($1, $2)', [
+    clusterId,
+    `wake-${clusterId}`,
+  ]);
+  await ensureQueues(boss, clusterId, [pingJob]);
+  const errors: string[] = [];
+  const logger = {
+    info: () => undefined,
+    warn: (_fields: object, message: string) => errors.push(message),
+    error: (_fields: object, message: string) => errors.push(message),
+  };
+  const own = new RedisWakeups(harness().redisUrl, logger);
+  const handled: number[] = [];
+  const consumer = new JobConsumer({
+    store: new PgLeaseStore(pool, boss),
+    def: pingJob,
+    worker: { clusterId, workerId: randomUUID(), nodeId: randomUUID() },
+    visibilitySeconds: 30,
+    concurrency: 4,
+    pollIntervalMs: 500,
+    wakeups: own,
+    logger,
+    handler: (ctx) => {
+      handled.push(ctx.payload.sentAt);
+      return Promise.resolve(null);
+    },
+  });
+  consumer.start();
+  const producer = new JobProducer(boss, own);
+  try {
+    await faults.redis.stop();
+    try {
+      for (let i = 0; i < 20; i += 1) await producer.send(pingJob, clusterId, { sentAt: i });
+      await waitFor(() => handled.length === 20, {
+        description: '20 jobs drained by polling',
+        timeoutMs: 15_000,
+      });
+      // One line per outage and connection, not one per poll or publish.
+      expect(errors.length).toBeLessThanOrEqual(4);
+    } finally {
+      await faults.redis.start();
+    }
+    await waitFor(
+      async () => {
+        const before = handled.length;
+        const sentAt = Date.now();
+        await producer.send(pingJob, clusterId, { sentAt });
+        await waitFor(() => handled.length > before, { description: 'a ping after Redis is back' });
+        return handled.at(-1)! === sentAt;
+      },
+      { description: 'wake-ups working again after Redis is back', timeoutMs: 15_000 },
+    );
+  } finally {
+    await consumer.stop({ graceMs: 1_000 });
+    await own.close();
+  }
 });

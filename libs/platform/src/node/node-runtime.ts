@@ -31,6 +31,7 @@ import { connectDatabase } from '../bootstrap/database';
 import type { ReadinessCheck } from '../health/readiness';
 import { scrubSecrets } from '../logging/redact';
 import type { NodeConfig } from './node-config';
+import { startNodeJobs, type NodeJobs } from '../jobs/node-jobs';
 
 /** Everything a running node is made of, once it knows who it is. */
 export interface NodeRuntime {
@@ -44,6 +45,8 @@ export interface NodeRuntime {
   health: HealthMonitor;
   /** Present on nodes with the MAIN role. */
   election?: ElectionRuntime;
+  /** Queues, producer and consumers of this node. */
+  jobs: NodeJobs;
   readiness: ReadinessCheck[];
 }
 
@@ -141,6 +144,21 @@ export async function startNodeRuntime(config: NodeConfig, context: AppContext):
     await databaseCheck.close();
   });
 
+  const jobs = await startNodeJobs(
+    {
+      clusterId: identity.clusterId,
+      nodeId: identity.nodeId,
+      roles: config.roles,
+      databaseUrl,
+      redisUrl: config.local.main.redisUrl,
+      pool,
+      settings,
+      health,
+      logger: nodeLogger,
+    },
+    context,
+  );
+
   let election: ElectionRuntime | undefined;
 
   const clock = new DatabaseClockRepository(pool);
@@ -176,7 +194,8 @@ export async function startNodeRuntime(config: NodeConfig, context: AppContext):
       status: () => nodeStatus(health, settingsProblem),
       leader: () => election?.elector.current() ?? { isLeader: false, term: null },
       health: () => health.snapshot(),
-      jobs: () => ({}),
+      jobs: () => jobs.roleCounts(),
+      queues: () => queueCountsByJob(jobs),
       storage: async () => (election?.elector.current().isLeader ? storageStats.read() : undefined),
       clockSkewMs: () => clockSkewMs,
     },
@@ -212,8 +231,18 @@ export async function startNodeRuntime(config: NodeConfig, context: AppContext):
     pool,
     health,
     election,
+    jobs,
     readiness: readinessChecksFor(health),
   };
+}
+
+/** The cluster's queue depths keyed by job name (`_dead` for the dead-letter queue). */
+function queueCountsByJob(jobs: NodeJobs) {
+  const out: Record<string, Omit<ReturnType<NodeJobs['depths']>[number], 'queue'>> = {};
+  for (const { queue, ...counts } of jobs.depths()) {
+    out[queue.slice(queue.indexOf('.', 3) + 1)] = counts;
+  }
+  return out;
 }
 
 /** Error while a health check fails; Warning while the control plane's settings are rejected. */

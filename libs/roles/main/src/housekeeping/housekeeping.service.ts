@@ -1,12 +1,13 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { StaleTermError, withFence, type LeaderElector } from '@portico/cluster';
+import { REAP_ACTION, reapExpiredLeases } from '@portico/jobs-runtime';
 import { LOGGER, NODE_RUNTIME, type Logger, type NodeRuntime } from '@portico/platform';
 import { HOUSEKEEPING_INTERVAL_MS, shouldPrune } from './housekeeping';
 import { HousekeepingRepository } from './housekeeping.repository';
 
 /**
  * The leader's cluster housekeeping (SPEC: MAIN role): marks nodes that stopped reporting
- * Offline and prunes the fenced-write audit. Every round is one fenced transaction, so a
+ * Offline, prunes the fenced-write audit and re-queues the jobs of expired leases. Each step is a fenced transaction, so a
  * leader that lost its term (paused, partitioned) cannot change anything: its write is
  * refused and it stops until elected again.
  */
@@ -68,6 +69,31 @@ export class HousekeepingService implements OnModuleInit, OnApplicationShutdown 
           'marked a silent node Offline',
         );
       if (pruned) this.logger.info({ pruned }, 'pruned the fenced-write audit');
+      // Leases that ran out go back to their queues within about a second of expiry (SPEC 2.2),
+      // in their own fenced transaction: pg-boss's supervisor would take a minute or more.
+      const reaped = await reapExpiredLeases(
+        this.runtime.pool,
+        { ...context, action: REAP_ACTION },
+        clusterId,
+        {
+          boss: this.runtime.jobs.boss,
+          visibilitySeconds: this.runtime.settings.current.values.visibility_timeout,
+        },
+      );
+      const requeued = [...reaped.expired, ...reaped.orphaned];
+      for (const queue of new Set(requeued.map((job) => job.queue)))
+        this.runtime.jobs.producer.wakeQueue(queue);
+      for (const job of requeued)
+        this.logger.warn(
+          {
+            queue: job.queue,
+            jobId: job.jobId,
+            attempt: job.attempt,
+            workerId: job.workerId,
+            term: context.term,
+          },
+          job.attemptId ? 'job lease expired; job re-queued' : 'claimed job never leased; job re-queued',
+        );
     } catch (error) {
       if (error instanceof StaleTermError) {
         this.logger.warn(
