@@ -24,6 +24,10 @@ const BENCHMARKS: Readonly<Record<string, Entry>> = {
       'no-op jobs through the job runtime vs raw pg-boss; send -> start latency with Redis and polling',
     load: async () => (await import('./queue/queue.bench')).queue,
   },
+  transfer: {
+    summary: 'resumable verified multipart upload vs lib-storage, verified download vs bare GetObject, resume',
+    load: async () => (await import('./transfer/transfer.bench')).transfer,
+  },
   checksum: {
     summary: 'MD5 of one worker vs md5sum on the same page-cached 1 GiB file; xxh64 throughput',
     load: async () => (await import('./checksum/checksum.bench')).checksum,
