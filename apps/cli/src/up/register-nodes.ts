@@ -16,6 +16,37 @@ export async function ensureCluster(
   return items.find((cluster) => cluster.name === name) ?? (await admin.createCluster({ name }));
 }
 
+/** The cluster's storage (the watched folder) and its proxy and archive stores on the local S3 endpoint. */
+export async function ensureStorageAndStores(
+  admin: ControlPlaneClient,
+  clusterId: string,
+  s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string },
+  buckets: { proxy: string; archive: string },
+): Promise<void> {
+  const { items: storages } = await admin.listStorages(clusterId);
+  if (storages.length === 0) await admin.createStorage(clusterId, { name: 'local-storage' });
+  const { items: stores } = await admin.listObjectStores(clusterId);
+  for (const purpose of ['proxy', 'archive'] as const) {
+    const existing = stores.find((store) => store.purpose === purpose);
+    const bucket = buckets[purpose];
+    if (!existing) {
+      await admin.createObjectStore(clusterId, {
+        name: `local-${purpose}`,
+        purpose,
+        endpoint: s3.endpoint,
+        region: s3.region,
+        bucket,
+        pathStyle: true,
+        accessKeyId: s3.accessKeyId,
+        secretAccessKey: s3.secretAccessKey,
+      });
+    } else if (existing.endpoint !== s3.endpoint) {
+      // The local endpoint gets a new port at every run.
+      await admin.updateObjectStore(existing.id, { endpoint: s3.endpoint });
+    }
+  }
+}
+
 /**
  * A node keeps its identity across runs: when its config.ini already names a node whose token
  * still works, it is reused; otherwise the node is created (or found by name) and given a new

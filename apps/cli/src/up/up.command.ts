@@ -9,7 +9,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgre
 import { freePort } from './free-port';
 import { nodeConfigIni } from './node-config-file';
 import { writeContext } from '../context';
-import { ensureCluster, ensureNode } from './register-nodes';
+import { ensureCluster, ensureNode, ensureStorageAndStores } from './register-nodes';
 import { loadOrCreateSecrets } from './secrets';
 import { Supervisor } from './supervisor';
 import { waitReady } from './wait-ready';
@@ -93,6 +93,7 @@ export async function up(options: UpOptions): Promise<number> {
           ...baseEnv(),
           PORTICO_DATABASE_URL: databaseUrl,
           PORTICO_ADMIN_TOKEN: secrets.adminToken,
+          PORTICO_SECRET_KEY: secrets.secretKey,
           PORTICO_HTTP_HOST: '127.0.0.1',
           PORTICO_HTTP_PORT: String(controlPlanePort),
         },
@@ -108,6 +109,7 @@ export async function up(options: UpOptions): Promise<number> {
     // The cluster and its nodes are made through the API, as an operator would.
     const admin = new ControlPlaneClient({ baseUrl: controlPlaneUrl, token: secrets.adminToken });
     const cluster = await ensureCluster(admin, CLUSTER_NAME);
+    await ensureStorageAndStores(admin, cluster.id, s3, { proxy: BUCKETS[0]!, archive: BUCKETS[1]! });
     writeContext(path.join(varDir, 'context.json'), {
       controlPlaneUrl,
       token: secrets.adminToken,

@@ -1,0 +1,2 @@
+export { ChecksumRoleModule } from './checksum-role.module';
+export { transcodeProfilesFor } from './transcode-plan';

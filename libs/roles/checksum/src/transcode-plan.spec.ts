@@ -1,0 +1,19 @@
+import { transcodeProfilesFor } from './transcode-plan';
+
+describe('transcodeProfilesFor', () => {
+  it('gives video a proxy, keyframes and a poster; images and audio a proxy; other files nothing', () => {
+    expect(transcodeProfilesFor({ kind: 'video', size: 10, duplicate: false })).toEqual([
+      'proxy',
+      'keyframes',
+      'poster',
+    ]);
+    expect(transcodeProfilesFor({ kind: 'image', size: 10, duplicate: false })).toEqual(['proxy']);
+    expect(transcodeProfilesFor({ kind: 'audio', size: 10, duplicate: false })).toEqual(['proxy']);
+    expect(transcodeProfilesFor({ kind: 'other', size: 10, duplicate: false })).toEqual([]);
+  });
+
+  it('never transcodes a zero-byte file or a duplicate', () => {
+    expect(transcodeProfilesFor({ kind: 'video', size: 0, duplicate: false })).toEqual([]);
+    expect(transcodeProfilesFor({ kind: 'video', size: 10, duplicate: true })).toEqual([]);
+  });
+});

@@ -1,0 +1,75 @@
+import { Module, type OnModuleDestroy } from '@nestjs/common';
+import { LOGGER, type Logger, NODE_RUNTIME, type NodeRuntime } from '@portico/platform';
+import { MultipartStateRepository, S3ObjectStoreFactory } from '@portico/object-store';
+import { FsStoragePaths, StoragePaths } from '@portico/storage';
+
+import { ArchiveHandler } from './handlers/archive.handler.provider';
+import { ExportHandler } from './handlers/export.handler.provider';
+import { RestoreHandler } from './handlers/restore.handler.provider';
+import { UploadHandler } from './handlers/upload.handler.provider';
+import { ControlPlaneStorageViewSource } from './stores/control-plane-storage-view.adapter';
+import { TransferStores } from './stores/transfer-stores';
+import { NodeLocalFiles } from './support/local-files.adapter';
+import { TransferServices } from './support/transfer-services';
+import { TransferSlots } from './support/transfer-slots';
+
+/**
+ * The TRANSFER role: uploads outputs to the proxy store, archives originals, restores them, and
+ * exports. Object store configuration comes from the control plane (GET /nodes/me/storage).
+ */
+@Module({
+  providers: [
+    // Handlers are plain classes (no Nest import, so tests load them without Nest), made here.
+    ...[UploadHandler, ArchiveHandler, RestoreHandler, ExportHandler].map((Handler) => ({
+      provide: Handler,
+      inject: [TransferServices],
+      useFactory: (services: TransferServices) => new Handler(services),
+    })),
+    {
+      provide: StoragePaths,
+      inject: [NODE_RUNTIME],
+      useFactory: (runtime: NodeRuntime) => new FsStoragePaths(runtime.mountPoint),
+    },
+    {
+      provide: TransferStores,
+      inject: [NODE_RUNTIME, LOGGER],
+      useFactory: (runtime: NodeRuntime, logger: Logger) => {
+        const log = logger.child({ role: 'TRANSFER' });
+        const factory = new S3ObjectStoreFactory({
+          clusterId: runtime.identity.clusterId,
+          states: new MultipartStateRepository(runtime.pool),
+          logger: log,
+        });
+        // The node's environment is read once here, at boot: it holds the env:NAME secrets.
+        return new TransferStores(new ControlPlaneStorageViewSource(runtime.identity.client), factory, {
+          env: { ...process.env },
+          logger: log,
+        });
+      },
+    },
+    {
+      provide: TransferServices,
+      inject: [NODE_RUNTIME, LOGGER, TransferStores, StoragePaths],
+      useFactory: (runtime: NodeRuntime, logger: Logger, stores: TransferStores, paths: StoragePaths) =>
+        new TransferServices({
+          clusterId: runtime.identity.clusterId,
+          stores,
+          paths,
+          files: new NodeLocalFiles(),
+          // Upload, archive and export consumers each get this many slots from the runtime; the
+          // shared semaphore keeps their sum to the setting.
+          uploadSlots: new TransferSlots(
+            () => runtime.settings.current.values.file_upload_parallel_uploads_num,
+          ),
+          logger: logger.child({ role: 'TRANSFER' }),
+        }),
+    },
+  ],
+})
+export class TransferRoleModule implements OnModuleDestroy {
+  constructor(private readonly stores: TransferStores) {}
+
+  onModuleDestroy(): void {
+    this.stores.close();
+  }
+}
