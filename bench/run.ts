@@ -28,6 +28,10 @@ const BENCHMARKS: Readonly<Record<string, Entry>> = {
     summary: 'resumable verified multipart upload vs lib-storage, verified download vs bare GetObject, resume',
     load: async () => (await import('./transfer/transfer.bench')).transfer,
   },
+  transcode: {
+    summary: 'video proxy through the worker path (probe, fluent-ffmpeg, watchdog) vs the same ffmpeg bare',
+    load: async () => (await import('./transcode/transcode.bench')).transcode,
+  },
   checksum: {
     summary: 'MD5 of one worker vs md5sum on the same page-cached 1 GiB file; xxh64 throughput',
     load: async () => (await import('./checksum/checksum.bench')).checksum,
