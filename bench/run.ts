@@ -32,6 +32,10 @@ const BENCHMARKS: Readonly<Record<string, Entry>> = {
     summary: 'video proxy through the worker path (probe, fluent-ffmpeg, watchdog) vs the same ffmpeg bare',
     load: async () => (await import('./transcode/transcode.bench')).transcode,
   },
+  scan: {
+    summary: 'full scan and unchanged rescan of a 1,000,000-entry tree vs find -printf; peak RSS',
+    load: async () => (await import('./scan/scan.bench')).scan,
+  },
   checksum: {
     summary: 'MD5 of one worker vs md5sum on the same page-cached 1 GiB file; xxh64 throughput',
     load: async () => (await import('./checksum/checksum.bench')).checksum,

@@ -7,6 +7,7 @@ import { sql as core } from './sql/0001_core';
 import { sql as clusterCore } from './sql/0002_cluster_core';
 import { sql as jobLeases } from './sql/0003_job_leases';
 import { sql as catalog } from './sql/0004_catalog';
+import { sql as scanState } from './sql/0005_scan_state';
 import { sql as transferState } from './sql/0006_transfer_state';
 
 export interface Migration {
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'cluster_core', sql: clusterCore },
   { version: 3, name: 'job_leases', sql: jobLeases },
   { version: 4, name: 'catalog', sql: catalog },
+  { version: 5, name: 'scan_state', sql: scanState },
   { version: 6, name: 'transfer_state', sql: transferState },
 ];
 
