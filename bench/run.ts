@@ -11,34 +11,39 @@ interface Entry {
 }
 
 const BENCHMARKS: Readonly<Record<string, Entry>> = {
+  catalog: {
+    summary: 'fenced ingest of file batches + checksum jobs vs raw pg-boss inserts; re-ingest',
+    load: async () => (await import('./catalog/catalog.bench')).catalog,
+  },
+  transfer: {
+    summary:
+      'resumable verified multipart upload vs lib-storage, verified download vs bare GetObject, resume',
+    load: async () => (await import('./transfer/transfer.bench')).transfer,
+  },
+  scan: {
+    summary: 'full scan and unchanged rescan of a 1,000,000-entry tree vs find -printf; peak RSS',
+    load: async () => (await import('./scan/scan.bench')).scan,
+  },
   failover: {
     summary: 'leader SIGKILL -> first fenced MAIN action of the new leader; false failovers under CPU load',
     load: async () => (await import('./failover/failover.bench')).failover,
   },
-  catalog: {
-    summary: 'fenced ingest of file batches + checksum jobs vs raw pg-boss inserts; re-ingest',
-    load: async () => (await import('./catalog/catalog.bench')).catalog,
+  checksum: {
+    summary: 'MD5 of one worker vs md5sum on the same page-cached 1 GiB file; xxh64 throughput',
+    load: async () => (await import('./checksum/checksum.bench')).checksum,
   },
   queue: {
     summary:
       'no-op jobs through the job runtime vs raw pg-boss; send -> start latency with Redis and polling',
     load: async () => (await import('./queue/queue.bench')).queue,
   },
-  transfer: {
-    summary: 'resumable verified multipart upload vs lib-storage, verified download vs bare GetObject, resume',
-    load: async () => (await import('./transfer/transfer.bench')).transfer,
-  },
   transcode: {
     summary: 'video proxy through the worker path (probe, fluent-ffmpeg, watchdog) vs the same ffmpeg bare',
     load: async () => (await import('./transcode/transcode.bench')).transcode,
   },
-  scan: {
-    summary: 'full scan and unchanged rescan of a 1,000,000-entry tree vs find -printf; peak RSS',
-    load: async () => (await import('./scan/scan.bench')).scan,
-  },
-  checksum: {
-    summary: 'MD5 of one worker vs md5sum on the same page-cached 1 GiB file; xxh64 throughput',
-    load: async () => (await import('./checksum/checksum.bench')).checksum,
+  'transcode-role': {
+    summary: 'TRANSCODE handler on one video (3 profiles, catalog, upload jobs); same content again reuses',
+    load: async () => (await import('./transcode-role/transcode-role.bench')).transcodeRole,
   },
 };
 

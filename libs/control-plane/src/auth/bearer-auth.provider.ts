@@ -16,7 +16,7 @@ import { openApiSchema } from '../common/openapi';
 import { ApiErrorBody } from '@portico/control-plane-client';
 import { CP_CONFIG, type ControlPlaneRuntimeConfig } from '../injection';
 import { ApiMetrics } from '../metrics/api-metrics';
-import { type Access, type Principal, mayCall, tokenRejection } from './permissions';
+import { type Access, type Principal, mayAccessCluster, mayCall, tokenRejection } from './permissions';
 import { bearerToken, hashToken, secretsEqual } from './token-format';
 import { TokensRepository } from './tokens.repository';
 
@@ -109,4 +109,10 @@ export class BearerAuthGuard implements CanActivate {
         return { kind: 'join', tokenId: found.id, clusterId: found.clusterId! };
     }
   }
+}
+
+/** 403 unless `principal` may act on the cluster (an admin, or a node token of that cluster). */
+export function forbidUnlessMember(principal: Principal, clusterId: string | undefined): void {
+  const decision = mayAccessCluster(principal, clusterId);
+  if (!decision.allowed) throw new ForbiddenException(decision.reason);
 }

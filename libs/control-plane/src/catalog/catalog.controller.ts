@@ -1,13 +1,4 @@
-import {
-  Controller,
-  ForbiddenException,
-  Get,
-  Inject,
-  Param,
-  Query,
-  UseFilters,
-  UseGuards,
-} from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CatalogListRepository, CatalogRepository, isSeqCursor } from '@portico/catalog';
 import {
@@ -29,8 +20,13 @@ import {
 } from '@portico/control-plane-client';
 import { Pool } from 'pg';
 import type { z } from 'zod';
-import { BearerAuthGuard, CurrentPrincipal, RequireAccess } from '../auth/bearer-auth.provider';
-import { type Principal, mayAccessCluster } from '../auth/permissions';
+import {
+  BearerAuthGuard,
+  CurrentPrincipal,
+  forbidUnlessMember,
+  RequireAccess,
+} from '../auth/bearer-auth.provider';
+import { type Principal } from '../auth/permissions';
 import { ClustersRepository } from '../clusters/clusters.repository';
 import { ApiErrorFilter } from '../common/api-error.provider';
 import { InvalidRequestError, NotFoundError } from '../common/api-errors';
@@ -177,9 +173,4 @@ function checkCursor(cursor: string | undefined): void {
     throw new InvalidRequestError([
       { path: 'cursor', message: 'must be a nextCursor returned by this route' },
     ]);
-}
-
-function forbidUnlessMember(principal: Principal, clusterId: string | undefined): void {
-  const decision = mayAccessCluster(principal, clusterId);
-  if (!decision.allowed) throw new ForbiddenException(decision.reason);
 }

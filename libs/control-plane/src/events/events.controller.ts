@@ -1,7 +1,6 @@
 import {
   Body,
   Controller,
-  ForbiddenException,
   Get,
   HttpCode,
   Inject,
@@ -23,8 +22,13 @@ import {
 } from '@portico/control-plane-client';
 import { Pool } from 'pg';
 import type { z } from 'zod';
-import { BearerAuthGuard, CurrentPrincipal, RequireAccess } from '../auth/bearer-auth.provider';
-import { type Principal, mayAccessCluster } from '../auth/permissions';
+import {
+  BearerAuthGuard,
+  CurrentPrincipal,
+  forbidUnlessMember,
+  RequireAccess,
+} from '../auth/bearer-auth.provider';
+import { type Principal } from '../auth/permissions';
 import { eventView } from '../catalog/catalog-view';
 import { ClustersRepository } from '../clusters/clusters.repository';
 import { ApiErrorFilter } from '../common/api-error.provider';
@@ -131,9 +135,4 @@ export class EventsController {
     if (!event) throw new NotFoundError(`event ${id} not found`);
     return eventView(event);
   }
-}
-
-function forbidUnlessMember(principal: Principal, clusterId: string | undefined): void {
-  const decision = mayAccessCluster(principal, clusterId);
-  if (!decision.allowed) throw new ForbiddenException(decision.reason);
 }

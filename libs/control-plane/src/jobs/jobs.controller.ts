@@ -1,15 +1,4 @@
-import {
-  Body,
-  Controller,
-  ForbiddenException,
-  Get,
-  HttpCode,
-  Param,
-  Post,
-  Query,
-  UseFilters,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   DeadLetterActionResult,
@@ -20,8 +9,13 @@ import {
   JobsOverview,
 } from '@portico/control-plane-client';
 import { z } from 'zod';
-import { BearerAuthGuard, CurrentPrincipal, RequireAccess } from '../auth/bearer-auth.provider';
-import { type Principal, mayAccessCluster } from '../auth/permissions';
+import {
+  BearerAuthGuard,
+  CurrentPrincipal,
+  forbidUnlessMember,
+  RequireAccess,
+} from '../auth/bearer-auth.provider';
+import { type Principal } from '../auth/permissions';
 import { ApiErrorFilter } from '../common/api-error.provider';
 import { openApiSchema } from '../common/openapi';
 import { UuidPipe, ZodPipe } from '../common/zod.provider';
@@ -43,7 +37,7 @@ export class JobsController {
     @Param('id', UuidPipe) id: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<JobsOverview> {
-    allow(principal, id);
+    forbidUnlessMember(principal, id);
     return this.jobs.overview(id);
   }
 
@@ -56,7 +50,7 @@ export class JobsController {
     @Query(new ZodPipe(DeadLetterQuery, 'query')) query: z.output<typeof DeadLetterQuery>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<DeadLetterList> {
-    allow(principal, id);
+    forbidUnlessMember(principal, id);
     const items = await this.jobs.listDeadLetters(id, query);
     return { items, nextBefore: items.length === query.limit ? (items.at(-1)?.deadAt ?? null) : null };
   }
@@ -96,12 +90,7 @@ export class JobsController {
     @Param('jobId', UuidPipe) jobId: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<JobDetail> {
-    allow(principal, id);
+    forbidUnlessMember(principal, id);
     return this.jobs.job(id, jobId);
   }
-}
-
-function allow(principal: Principal, clusterId: string): void {
-  const decision = mayAccessCluster(principal, clusterId);
-  if (!decision.allowed) throw new ForbiddenException(decision.reason);
 }

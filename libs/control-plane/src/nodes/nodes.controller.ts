@@ -2,7 +2,6 @@ import {
   Body,
   Controller,
   Delete,
-  ForbiddenException,
   Get,
   HttpCode,
   Param,
@@ -22,8 +21,13 @@ import {
 } from '@nestjs/swagger';
 import { CreateNodeBody, Node, SetSettingBody, UpdateNodeBody } from '@portico/control-plane-client';
 import { z } from 'zod';
-import { BearerAuthGuard, CurrentPrincipal, RequireAccess } from '../auth/bearer-auth.provider';
-import { type Principal, mayAccessCluster } from '../auth/permissions';
+import {
+  BearerAuthGuard,
+  CurrentPrincipal,
+  forbidUnlessMember,
+  RequireAccess,
+} from '../auth/bearer-auth.provider';
+import { type Principal } from '../auth/permissions';
 import { ClustersRepository } from '../clusters/clusters.repository';
 import { ApiErrorFilter } from '../common/api-error.provider';
 import { InvalidRequestError, NotFoundError } from '../common/api-errors';
@@ -159,11 +163,6 @@ export class NodesController {
         nodeId,
       });
   }
-}
-
-function forbidUnlessMember(principal: Principal, clusterId: string | undefined): void {
-  const decision = mayAccessCluster(principal, clusterId);
-  if (!decision.allowed) throw new ForbiddenException(decision.reason);
 }
 
 function masked(node: Node): Node {

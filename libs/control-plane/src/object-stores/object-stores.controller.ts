@@ -3,7 +3,6 @@ import {
   Body,
   Controller,
   Delete,
-  ForbiddenException,
   Get,
   HttpCode,
   Param,
@@ -22,8 +21,13 @@ import {
 } from '@nestjs/swagger';
 import { CreateObjectStoreBody, ObjectStore, UpdateObjectStoreBody } from '@portico/control-plane-client';
 import { z } from 'zod';
-import { BearerAuthGuard, CurrentPrincipal, RequireAccess } from '../auth/bearer-auth.provider';
-import { type Principal, mayAccessCluster } from '../auth/permissions';
+import {
+  BearerAuthGuard,
+  CurrentPrincipal,
+  forbidUnlessMember,
+  RequireAccess,
+} from '../auth/bearer-auth.provider';
+import { type Principal } from '../auth/permissions';
 import { ClustersRepository } from '../clusters/clusters.repository';
 import { ApiErrorFilter } from '../common/api-error.provider';
 import { InvalidRequestError, NotFoundError } from '../common/api-errors';
@@ -146,11 +150,6 @@ export class ObjectStoresController {
 
 function definedOnly<T extends object>(changes: T): Partial<T> {
   return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as Partial<T>;
-}
-
-function forbidUnlessMember(principal: Principal, clusterId: string | undefined): void {
-  const decision = mayAccessCluster(principal, clusterId);
-  if (!decision.allowed) throw new ForbiddenException(decision.reason);
 }
 
 function storeNotFound(id: string): NotFoundError {

@@ -2,7 +2,6 @@ import {
   Body,
   Controller,
   Delete,
-  ForbiddenException,
   Get,
   HttpCode,
   Param,
@@ -21,8 +20,13 @@ import {
 } from '@nestjs/swagger';
 import { CreateStorageBody, Storage, UpdateStorageBody } from '@portico/control-plane-client';
 import { z } from 'zod';
-import { BearerAuthGuard, CurrentPrincipal, RequireAccess } from '../auth/bearer-auth.provider';
-import { type Principal, mayAccessCluster } from '../auth/permissions';
+import {
+  BearerAuthGuard,
+  CurrentPrincipal,
+  forbidUnlessMember,
+  RequireAccess,
+} from '../auth/bearer-auth.provider';
+import { type Principal } from '../auth/permissions';
 import { ClustersRepository } from '../clusters/clusters.repository';
 import { ApiErrorFilter } from '../common/api-error.provider';
 import { NotFoundError } from '../common/api-errors';
@@ -105,11 +109,6 @@ export class StoragesController {
   async delete(@Param('id', UuidPipe) id: string): Promise<void> {
     if (!(await this.storages.delete(id))) throw storageNotFound(id);
   }
-}
-
-function forbidUnlessMember(principal: Principal, clusterId: string | undefined): void {
-  const decision = mayAccessCluster(principal, clusterId);
-  if (!decision.allowed) throw new ForbiddenException(decision.reason);
 }
 
 function storageNotFound(id: string): NotFoundError {

@@ -80,6 +80,9 @@ interface Running {
 
 type IdleReason = 'slots' | 'poll';
 
+/** How long stop() waits for aborted handlers to clean up after handing their jobs back. */
+const STOP_CLEANUP_MS = 5_000;
+
 export class JobConsumer<D extends JobDefinition> {
   readonly queue: string;
   private readonly slots: ConcurrencySlots;
@@ -156,6 +159,14 @@ export class JobConsumer<D extends JobDefinition> {
     await this.options.store.handBack(attempts, 'consumer stopped');
     for (const attempt of attempts) this.options.observer?.handedBack?.(attempt);
     this.logger.info({ queue: this.queue, count: attempts.length }, 'jobs handed back on stop');
+    // The jobs are already someone else's to take; give the aborted handlers a moment to clean up
+    // (kill their ffmpeg, remove temp files) before the process exits.
+    let cleanupTimer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(left.map((entry) => entry.done)),
+      new Promise<void>((resolve) => (cleanupTimer = setTimeout(resolve, STOP_CLEANUP_MS))),
+    ]);
+    clearTimeout(cleanupTimer);
   }
 
   private poke(reason?: IdleReason): void {

@@ -27,13 +27,19 @@ export function jobConcurrency(def: JobDefinition, settings: ResolvedSettings, g
   const key = concurrencySetting(def);
   if (!key) return MAIN_CONCURRENCY;
   const value = settings.values[key];
-  return typeof value === 'number' ? value : MAIN_CONCURRENCY;
+  if (typeof value !== 'number') return MAIN_CONCURRENCY;
+  // max_transcoding_jobs is per profile (SPEC 2.3) and one queue carries every profile: the
+  // consumer gets a slot per profile and job, the TRANSCODE role holds each profile to the setting.
+  if (def.role === 'TRANSCODE')
+    return value * Math.max(1, Object.keys(settings.values.transcode_profiles).length);
+  return value;
 }
 
 /** The settings keys whose change must resize consumers. */
 export const CONCURRENCY_SETTINGS: readonly SettingKey[] = [
   'checksum_max_workers',
   'max_transcoding_jobs',
+  'transcode_profiles',
   'file_download_parallel_downloads_num',
   'file_upload_parallel_uploads_num',
 ];

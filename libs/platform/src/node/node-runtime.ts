@@ -47,6 +47,10 @@ export interface NodeRuntime {
   election?: ElectionRuntime;
   /** Queues, producer and consumers of this node. */
   jobs: NodeJobs;
+  /** The leader's scan reports its progress here, for telemetry (found / processed / left, rate). */
+  scanProgress: {
+    current?: { found: number; processed: number; left: number; ratePerSecond: number; files?: number };
+  };
   readiness: ReadinessCheck[];
 }
 
@@ -180,6 +184,7 @@ export async function startNodeRuntime(config: NodeConfig, context: AppContext):
   context.onShutdown(() => clearInterval(skewTimer));
 
   const storageStats = new StatfsStorageStatsProvider(mountPoint);
+  const scanProgress: NodeRuntime['scanProgress'] = {};
   const reporter = new TelemetryReporter(
     identity.client,
     {
@@ -196,7 +201,14 @@ export async function startNodeRuntime(config: NodeConfig, context: AppContext):
       health: () => health.snapshot(),
       jobs: () => jobs.roleCounts(),
       queues: () => queueCountsByJob(jobs),
-      storage: async () => (election?.elector.current().isLeader ? storageStats.read() : undefined),
+      storage: async () => {
+        if (!election?.elector.current().isLeader) return undefined;
+        const stats = await storageStats.read();
+        const scan = scanProgress.current;
+        if (!scan) return stats;
+        const { files, ...totals } = scan;
+        return { ...stats, ...(files === undefined ? {} : { files }), scan: totals };
+      },
       clockSkewMs: () => clockSkewMs,
     },
     { logger: nodeLogger.child({ component: 'telemetry' }) },
@@ -232,6 +244,7 @@ export async function startNodeRuntime(config: NodeConfig, context: AppContext):
     health,
     election,
     jobs,
+    scanProgress,
     readiness: readinessChecksFor(health),
   };
 }

@@ -1,4 +1,5 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
+import { JobsModule } from '@portico/jobs-runtime/nest';
 import { runApp, type AppContext } from '../bootstrap/run-app';
 import { PlatformModule } from '../platform.module';
 import { loadNodeConfig, type NodeAppName, type NodeConfig } from './node-config';
@@ -40,7 +41,11 @@ export function runNode(spec: NodeAppSpec): Promise<INestApplication | undefined
         ],
       });
       const root = spec.root(platform, config, runtime);
-      return { ...root, controllers: [...(root.controllers ?? []), nodeSettingsController(runtime)] };
+      return {
+        ...root,
+        imports: [...(root.imports ?? []), JobsModule.forRoot(runtime.jobs.runtime)],
+        controllers: [...(root.controllers ?? []), nodeSettingsController(runtime)],
+      };
     },
   });
 }
