@@ -24,10 +24,15 @@ WITH d AS (
          WITH ORDINALITY AS e(ord, name, size, mtime_ms, inode, idx)
     JOIN d ON d.ord = e.ord + 1
 ), f AS (
-  SELECT f.* FROM portico.scan_files f JOIN d ON d.whole AND f.dir = d.dir WHERE f.cluster_id = $1
+  -- LATERAL: one index lookup per folder (or file), whatever the table's statistics say; a
+  -- join planned from stale statistics (a cluster that just grew a million rows) would read
+  -- every row of the cluster for each batch.
+  SELECT f.* FROM d CROSS JOIN LATERAL (
+    SELECT * FROM portico.scan_files f WHERE f.cluster_id = $1 AND f.dir = d.dir OFFSET 0) f
+   WHERE d.whole
   UNION ALL
-  SELECT f.* FROM e JOIN d ON d.dir = e.dir AND NOT d.whole
-    JOIN portico.scan_files f ON f.cluster_id = $1 AND f.dir = e.dir AND f.name = e.name
+  SELECT f.* FROM e JOIN d ON d.dir = e.dir AND NOT d.whole CROSS JOIN LATERAL (
+    SELECT * FROM portico.scan_files f WHERE f.cluster_id = $1 AND f.dir = e.dir AND f.name = e.name OFFSET 0) f
 ), pairs AS (
   SELECT e.idx, e.inode AS file_inode, e.size AS file_size, e.dir AS file_dir, e.name AS file_name,
          f.dir, f.name, f.size, f.mtime_ms, f.inode, f.status, f.version_seen_at, f.handed_off
@@ -43,9 +48,10 @@ UNION ALL
 SELECT true, p.idx, s.dir, s.name, s.size, s.mtime_ms, s.inode, s.status, s.handed_off,
        (extract(epoch FROM s.version_seen_at) * 1000)::float8,
        (extract(epoch FROM now()) * 1000)::float8
-  FROM pairs p
-  JOIN portico.scan_files s ON s.cluster_id = $1 AND s.handed_off AND s.inode = p.file_inode AND s.size = p.file_size
-   AND (s.dir, s.name) <> (p.file_dir, p.file_name)
+  FROM pairs p CROSS JOIN LATERAL (
+    SELECT * FROM portico.scan_files s
+     WHERE s.cluster_id = $1 AND s.handed_off AND s.inode = p.file_inode AND s.size = p.file_size
+       AND (s.dir, s.name) <> (p.file_dir, p.file_name) OFFSET 0) s
  WHERE p.name IS NULL`;
 
 interface DiffRow {
@@ -87,15 +93,24 @@ SELECT $1::uuid, d.dir, u.name, u.size, u.mtime_ms, u.inode,
   FROM unnest($4::int4[], $5::text[], $6::int8[], $7::float8[], $8::int8[]) AS u(ord, name, size, mtime_ms, inode)
   JOIN unnest($2::text[], $3::bool[]) WITH ORDINALITY AS d(dir, chunked, ord) ON d.ord = u.ord + 1`;
 
+// The statements below that match a batch to rows find each row through a LATERAL primary-key
+// lookup and modify it by ctid, under PLAN_INDEX_LOOKUPS: one index probe per file whatever the
+// statistics say. OFFSET 0 keeps each LATERAL subquery from being flattened into a join the
+// planner could reorder (a batch rescanned for every row).
 const UPDATE_ROWS = `
 UPDATE portico.scan_files f
-   SET dir = u.dir, name = u.name, size = u.size, mtime_ms = u.mtime_ms, inode = u.inode,
-       status = u.status, handed_off = u.handed_off,
-       version_seen_at = CASE WHEN u.new_version THEN now() ELSE f.version_seen_at END
-  FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::float8[], $8::int8[],
-              $9::text[], $10::bool[], $11::bool[])
-       AS u(from_dir, from_name, dir, name, size, mtime_ms, inode, status, new_version, handed_off)
- WHERE f.cluster_id = $1 AND f.dir = u.from_dir AND f.name = u.from_name`;
+   SET dir = x.dir, name = x.name, size = x.size, mtime_ms = x.mtime_ms, inode = x.inode,
+       status = x.status, handed_off = x.handed_off,
+       version_seen_at = CASE WHEN x.new_version THEN now() ELSE f.version_seen_at END
+  FROM (
+    SELECT s.ctid AS tid, u.*
+      FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::float8[], $8::int8[],
+                  $9::text[], $10::bool[], $11::bool[])
+           AS u(from_dir, from_name, dir, name, size, mtime_ms, inode, status, new_version, handed_off)
+     CROSS JOIN LATERAL (
+       SELECT ctid FROM portico.scan_files s WHERE s.cluster_id = $1 AND s.dir = u.from_dir AND s.name = u.from_name OFFSET 0) s
+  ) x
+ WHERE f.ctid = x.tid`;
 
 /** Removal candidates: rows missing from a folder listed whole. A held removal stays held. */
 const ADD_CANDIDATES = `
@@ -106,15 +121,23 @@ ON CONFLICT DO NOTHING`;
 /** A removal recorded for a path that is present (or whose row moved away) is void. */
 const DROP_REMOVALS = `
 DELETE FROM portico.scan_removals r
- USING unnest($2::text[], $3::text[]) AS u(dir, name)
- WHERE r.cluster_id = $1 AND r.dir = u.dir AND r.name = u.name`;
+ USING (
+   SELECT s.ctid AS tid FROM unnest($2::text[], $3::text[]) AS u(dir, name)
+    CROSS JOIN LATERAL (
+      SELECT ctid FROM portico.scan_removals s WHERE s.cluster_id = $1 AND s.dir = u.dir AND s.name = u.name OFFSET 0) s
+ ) x
+ WHERE r.ctid = x.tid`;
 
 /** Folders listed in several chunks: their files are marked seen by this run. */
 const MARK_SEEN = `
 UPDATE portico.scan_files f SET last_seen_run = $2
-  FROM unnest($3::text[], $4::text[]) AS u(dir, name)
- WHERE f.cluster_id = $1 AND f.dir = u.dir AND f.name = u.name
-   AND f.last_seen_run IS DISTINCT FROM $2`;
+  FROM (
+    SELECT s.ctid AS tid FROM unnest($3::text[], $4::text[]) AS u(dir, name)
+     CROSS JOIN LATERAL (
+       SELECT ctid FROM portico.scan_files s
+        WHERE s.cluster_id = $1 AND s.dir = u.dir AND s.name = u.name AND s.last_seen_run IS DISTINCT FROM $2 OFFSET 0) s
+  ) x
+ WHERE f.ctid = x.tid`;
 
 /** ...and once such a folder is listed completely, its rows not seen by this run are missing. */
 const ADD_UNSEEN_CANDIDATES = `
@@ -135,6 +158,19 @@ INSERT INTO portico.scan_folders (cluster_id, dir, digest)
 SELECT $1::uuid, u.dir, u.digest FROM unnest($2::text[], $3::text[]) AS u(dir, digest)
 ON CONFLICT (cluster_id, dir) DO UPDATE SET digest = EXCLUDED.digest
  WHERE scan_folders.digest IS DISTINCT FROM EXCLUDED.digest`;
+
+/**
+ * For the rest of the transaction: batches are matched to rows by index lookups. Row estimates
+ * per cluster are often far off (a cluster that just grew a million rows, several clusters in one
+ * table), and a hash join planned from them reads every row of the cluster for each batch.
+ */
+export const PLAN_INDEX_LOOKUPS =
+  'SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_seqscan = off; ' +
+  'SET LOCAL enable_bitmapscan = off';
+/** ...and back to the defaults before anyone else's statements (the sink's) in the transaction. */
+export const PLAN_DEFAULTS =
+  'SET LOCAL enable_hashjoin = DEFAULT; SET LOCAL enable_mergejoin = DEFAULT; SET LOCAL enable_seqscan = DEFAULT; ' +
+  'SET LOCAL enable_bitmapscan = DEFAULT';
 
 const HAS_FILES = `SELECT EXISTS (SELECT 1 FROM portico.scan_files WHERE cluster_id = $1) AS any`;
 
@@ -229,6 +265,13 @@ export class ScanIndexRepository {
     options: { cancelRemovalsOfPresentFiles: boolean; unchangedFolders: ReadonlySet<string> },
   ): Promise<void> {
     const chunked = new Set(batch.chunkedDirs);
+    const lookups =
+      diff.updates.length > 0 ||
+      diff.missing.length > 0 ||
+      diff.movedFrom.length > 0 ||
+      options.cancelRemovalsOfPresentFiles ||
+      chunked.size > 0;
+    if (lookups) await client.query(PLAN_INDEX_LOOKUPS);
     await this.writeDigests(client, clusterId, batch, diff, options.unchangedFolders);
     if (diff.allNew && batch.names.length > 0) {
       await client.query(INSERT_BATCH, [
@@ -284,6 +327,7 @@ export class ScanIndexRepository {
       if (batch.chunkedComplete.length > 0)
         await client.query(ADD_UNSEEN_CANDIDATES, [clusterId, runId, batch.chunkedComplete]);
     }
+    if (lookups) await client.query(PLAN_DEFAULTS);
   }
 
   /**

@@ -4,6 +4,7 @@
 import type { Pool, PoolClient } from 'pg';
 
 import type { PathKey } from './scan-diff';
+import { PLAN_DEFAULTS, PLAN_INDEX_LOOKUPS } from './scan-index.repository';
 
 type Queryable = Pick<Pool, 'query'> | Pick<PoolClient, 'query'>;
 
@@ -21,13 +22,15 @@ const HAS_HELD = `SELECT EXISTS (SELECT 1 FROM portico.scan_removals WHERE clust
 const APPLY_CANDIDATES = `
 WITH picked AS (
   DELETE FROM portico.scan_removals r
-   WHERE r.cluster_id = $1 AND (r.dir, r.name) IN (
-     SELECT dir, name FROM portico.scan_removals
-      WHERE run_id = $2 AND state = 'candidate' AND cluster_id = $1 LIMIT $3)
+   WHERE r.ctid = ANY (ARRAY(
+     SELECT ctid FROM portico.scan_removals
+      WHERE run_id = $2 AND state = 'candidate' AND cluster_id = $1 LIMIT $3))
   RETURNING r.dir, r.name
 ), gone AS (
-  DELETE FROM portico.scan_files f USING picked p
-   WHERE f.cluster_id = $1 AND f.dir = p.dir AND f.name = p.name
+  DELETE FROM portico.scan_files f
+   USING (SELECT s.ctid AS tid FROM picked p CROSS JOIN LATERAL (
+            SELECT ctid FROM portico.scan_files s WHERE s.cluster_id = $1 AND s.dir = p.dir AND s.name = p.name OFFSET 0) s) x
+   WHERE f.ctid = x.tid
   RETURNING f.dir, f.name, f.handed_off
 ), digests AS (
   -- the folders' rows changed: their fingerprints no longer describe them
@@ -63,12 +66,16 @@ DELETE FROM portico.scan_removals r
 const APPLY_HELD = `
 WITH picked AS (
   DELETE FROM portico.scan_removals r
-   USING unnest($2::text[], $3::text[]) AS u(dir, name)
-   WHERE r.cluster_id = $1 AND r.state = 'held' AND r.dir = u.dir AND r.name = u.name
+   USING (SELECT s.ctid AS tid FROM unnest($2::text[], $3::text[]) AS u(dir, name) CROSS JOIN LATERAL (
+            SELECT ctid FROM portico.scan_removals s
+             WHERE s.cluster_id = $1 AND s.state = 'held' AND s.dir = u.dir AND s.name = u.name OFFSET 0) s) x
+   WHERE r.ctid = x.tid
   RETURNING r.dir, r.name
 ), gone AS (
-  DELETE FROM portico.scan_files f USING picked p
-   WHERE f.cluster_id = $1 AND f.dir = p.dir AND f.name = p.name
+  DELETE FROM portico.scan_files f
+   USING (SELECT s.ctid AS tid FROM picked p CROSS JOIN LATERAL (
+            SELECT ctid FROM portico.scan_files s WHERE s.cluster_id = $1 AND s.dir = p.dir AND s.name = p.name OFFSET 0) s) x
+   WHERE f.ctid = x.tid
   RETURNING f.dir, f.name, f.handed_off
 ), digests AS (
   -- the folders' rows changed: their fingerprints no longer describe them
@@ -114,7 +121,9 @@ export class ScanRemovalsRepository {
     runId: string,
     limit: number,
   ): Promise<{ picked: number; removed: RemovedRow[] }> {
+    await client.query(PLAN_INDEX_LOOKUPS);
     const { rows } = await client.query<RemovedRecord>(APPLY_CANDIDATES, [clusterId, runId, limit]);
+    await client.query(PLAN_DEFAULTS);
     return removedRows(rows);
   }
 
@@ -154,11 +163,13 @@ export class ScanRemovalsRepository {
 
   async applyHeld(client: PoolClient, clusterId: string, keys: readonly PathKey[]): Promise<RemovedRow[]> {
     if (keys.length === 0) return [];
+    await client.query(PLAN_INDEX_LOOKUPS);
     const { rows } = await client.query<RemovedRecord>(APPLY_HELD, [
       clusterId,
       keys.map((key) => key.dir),
       keys.map((key) => key.name),
     ]);
+    await client.query(PLAN_DEFAULTS);
     return removedRows(rows).removed;
   }
 }

@@ -610,6 +610,20 @@ it('resume: an interrupted scan continues under a new term; each file reaches th
   ]);
 });
 
+it('deleting a cluster forgets its file index', async () => {
+  const leader = await newCluster();
+  const root = storage({ 'a.mov': 1, 'b/c.mov': 2 });
+  await scannerFor(leader, root).runScan(leader.fence, SETTINGS);
+  expect(Object.keys(await indexOf(leader.clusterId))).toHaveLength(2);
+  await pool.query('DELETE FROM portico.clusters WHERE id = $1', [leader.clusterId]);
+  expect(await indexOf(leader.clusterId)).toEqual({});
+  const { rows } = await pool.query(
+    'SELECT count(*)::int AS n FROM portico.scan_folders WHERE cluster_id = $1',
+    [leader.clusterId],
+  );
+  expect(rows[0]).toEqual({ n: 0 });
+});
+
 /** Runs one scan in a child process (optionally as another user), with the same fence context. */
 async function scanInChild(
   root: string,
