@@ -152,7 +152,8 @@ it('with Redis down, the Redis node still gets changes by polling, without a sto
     console.log(`settings latency (ms) of the Redis node while Redis is down: ${during.join(', ')}`);
     for (const latency of during) expect(latency).toBeLessThan(POLL_INTERVAL_MS + 1000);
     expect(await runningValue(polling)).toBe(8);
-    // One warning per outage (the node's subscriber and nothing else), however many reconnects.
+    // One warning per outage from each of the node's Redis users (settings, job wake-ups), however
+    // many reconnects.
     const warnings = redisWarnings(viaRedis) - warningsBefore;
     console.log(`redis warnings logged by the Redis node during the outage: ${warnings}`);
     expect(warnings).toBeGreaterThanOrEqual(1);

@@ -9,6 +9,7 @@ import { sql as jobLeases } from './sql/0003_job_leases';
 import { sql as catalog } from './sql/0004_catalog';
 import { sql as scanState } from './sql/0005_scan_state';
 import { sql as transferState } from './sql/0006_transfer_state';
+import { sql as slimJobAttempts } from './sql/0007_slim_job_attempts';
 
 export interface Migration {
   /** Strictly increasing, never reused. */
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'catalog', sql: catalog },
   { version: 5, name: 'scan_state', sql: scanState },
   { version: 6, name: 'transfer_state', sql: transferState },
+  { version: 7, name: 'slim_job_attempts', sql: slimJobAttempts },
 ];
 
 /** `0001_core`: how a migration is named in logs, errors and `migrate()`'s result. */

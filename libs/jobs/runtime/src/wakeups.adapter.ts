@@ -37,17 +37,20 @@ export class RedisWakeups implements WakeupSource, WakeupPublisher {
     });
   }
 
+  /** One warning per outage of Redis, whichever of the two connections notices it first. */
   private watch(connection: Redis, role: string): void {
     connection.on('error', (error: Error) => {
       if (this.down.has(role)) return;
+      const wasUp = this.down.size === 0;
       this.down.add(role);
-      this.logger.warn(
-        { role, err: error.message },
-        'Redis unreachable: job wake-ups paused, consumers poll',
-      );
+      if (wasUp)
+        this.logger.warn(
+          { role, err: error.message },
+          'Redis unreachable: job wake-ups paused, consumers poll',
+        );
     });
     connection.on('ready', () => {
-      if (!this.down.delete(role)) return;
+      if (!this.down.delete(role) || this.down.size > 0) return;
       this.logger.info({ role }, 'Redis reachable again: job wake-ups resumed');
     });
   }
