@@ -86,17 +86,19 @@ it('re-runs a job of a SIGKILLed worker on another node within visibility_timeou
     settings: {
       visibility_timeout: VISIBILITY_SECONDS,
       checksum_max_workers: 1,
-      // Two digests make the read slow enough to kill the worker in the middle of it.
-      checksum_algorithms: ['sha256', 'sha1'],
+      // Three digests of 4 GiB take several seconds even page-cached: long enough to kill the
+      // worker in the middle of it.
+      checksum_algorithms: ['md5', 'sha1', 'sha256'],
     },
   });
   const storageRow = await controlPlane.admin.createStorage(cluster.id, { name: 'nas' });
-  // 512 MiB of real data (not sparse: the page cache would make a sparse read near-instant).
+  // A sparse 4 GiB file: created at once, and hashing it is CPU-bound (~10 s here for three
+  // digests), so the job is reliably still running when the worker is killed.
   const file = path.join(storage, 'big.mov');
-  execFileSync('sh', ['-c', `head -c ${512 * 1024 * 1024} /dev/urandom > '${file}'`]);
+  execFileSync('truncate', ['-s', '4G', file]);
   const stats = statSync(file);
 
-  await node('coordinator', cluster.id, 'leader', ['MAIN']);
+  const leader = await node('coordinator', cluster.id, 'leader', ['MAIN']);
   const first = await node('checksum-worker', cluster.id, 'checksum-a', ['CHECKSUM']);
 
   const catalog = new CatalogRepository();
@@ -112,7 +114,7 @@ it('re-runs a job of a SIGKILLed worker on another node within visibility_timeou
     path: 'big.mov',
     size: stats.size,
     mtimeMs: Math.trunc(stats.mtimeMs),
-    algorithms: ['sha256', 'sha1'],
+    algorithms: ['md5', 'sha1', 'sha256'],
   });
   expect(jobId).not.toBeNull();
 
@@ -133,15 +135,17 @@ it('re-runs a job of a SIGKILLed worker on another node within visibility_timeou
   await first.process.stop('SIGKILL');
   const second = await node('checksum-worker', cluster.id, 'checksum-b', ['CHECKSUM']);
 
-  const taken = await waitFor(
-    async () => {
-      const { rows } = await pool.query<{ started_at: Date }>(
-        `SELECT started_at FROM portico.job_attempts WHERE job_id = $1 AND node_id = $2`,
-        [jobId, second.nodeId],
-      );
-      return rows[0]?.started_at;
-    },
-    { description: 'the job running on the second worker', timeoutMs: (VISIBILITY_SECONDS + 20) * 1000 },
+  const taken = await withOutput(leader, () =>
+    waitFor(
+      async () => {
+        const { rows } = await pool.query<{ started_at: Date }>(
+          `SELECT started_at FROM portico.job_attempts WHERE job_id = $1 AND node_id = $2`,
+          [jobId, second.nodeId],
+        );
+        return rows[0]?.started_at;
+      },
+      { description: 'the job running on the second worker', timeoutMs: (VISIBILITY_SECONDS + 20) * 1000 },
+    ),
   );
   const takeoverMs = taken.getTime() - killedAt;
   process.stderr.write(
