@@ -125,7 +125,7 @@ export function renderJob(job: JobDetail): string {
       job.attempts.map((attempt) => [
         String(attempt.attempt),
         attempt.state,
-        attempt.nodeId.slice(0, 8),
+        attempt.nodeId?.slice(0, 8) ?? '-',
         attempt.startedAt,
         attempt.finishedAt ?? '-',
         attempt.lastError ?? '',

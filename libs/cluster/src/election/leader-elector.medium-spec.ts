@@ -409,6 +409,37 @@ it('stop() releases the lease and a follower takes over within about followerPol
   }
 }, 30_000);
 
+it('a listener added after the election won (a module initialised late) still starts for the current term', async () => {
+  const clusterId = await newCluster();
+  const runtime = createLeaderElector({
+    databaseUrl: db.url,
+    clusterId,
+    nodeId: await newNode(clusterId, 'late'),
+    workerId: randomUUID(),
+    logger: quiet,
+    eligible: true,
+  });
+  const early: number[] = [];
+  runtime.elector.onElected((term) => void early.push(term));
+  runtime.elector.start();
+  try {
+    await waitFor(() => early.length === 1, { description: 'elected' });
+    const late: Array<[number, string | null]> = [];
+    const off = runtime.elector.onElected((term, previous) => void late.push([term, previous]));
+    await waitFor(() => late.length === 1, { description: 'the late listener called' });
+    expect(late).toEqual([[early[0]!, null]]);
+    // Removed before its turn: not called.
+    const never: number[] = [];
+    runtime.elector.onElected((term) => void never.push(term))();
+    off();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(never).toEqual([]);
+    expect(late).toHaveLength(1);
+  } finally {
+    await runtime.close();
+  }
+}, 30_000);
+
 it('pgBouncer PAUSE longer than the lease: the leader steps down by its renew deadline, leadership recovers with a higher term', async () => {
   const clusterId = await newCluster();
   const direct = createPool(db.directUrl, { max: 2 });

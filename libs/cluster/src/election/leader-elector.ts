@@ -62,6 +62,7 @@ export class LeaderElector {
   private readonly demoted = new Set<DemotedListener>();
   /** The term whose election listeners were told (MAIN work running), if any. */
   private announcedTerm: number | null = null;
+  private announcedPreviousLeader: string | null = null;
   private settledWaiters: (() => void)[] = [];
   private errorStreak = 0;
 
@@ -106,9 +107,22 @@ export class LeaderElector {
     this.dispatch({ type: 'eligibility', now: this.clock.now(), eligible });
   }
 
-  /** Called once MAIN work may start (after the previous leader was marked Offline). */
+  /**
+   * Called once MAIN work may start (after the previous leader was marked Offline). A listener
+   * added while a term is already announced (a module initialised after the election won) is
+   * called for that term too, on the next microtask: otherwise its work would not start until the
+   * next election.
+   */
   onElected(listener: ElectedListener): () => void {
     this.elected.add(listener);
+    const term = this.announcedTerm;
+    if (term !== null) {
+      const previous = this.announcedPreviousLeader;
+      queueMicrotask(() => {
+        if (this.announcedTerm === term && this.elected.has(listener))
+          this.notify(() => listener(term, previous), 'onElected');
+      });
+    }
     return () => this.elected.delete(listener);
   }
 
@@ -295,6 +309,7 @@ export class LeaderElector {
     }
     if (this.state.role !== 'leader' || this.state.term !== term) return;
     this.announcedTerm = term;
+    this.announcedPreviousLeader = previousLeaderNodeId;
     for (const listener of this.elected) this.notify(() => listener(term, previousLeaderNodeId), 'onElected');
   }
 

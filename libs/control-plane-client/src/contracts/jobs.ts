@@ -69,12 +69,13 @@ export const DeadLetterActionResult = z.object({ count: z.number().int().nonnega
 export const JobAttemptViewSchema = z.object({
   attemptId: Id,
   attempt: z.number().int().nonnegative(),
-  nodeId: Id,
-  workerId: Id,
+  /** Null when the attempt never reported (a short first attempt, or one that died at once). */
+  nodeId: Id.nullable(),
+  workerId: Id.nullable(),
   state: z.string(),
   startedAt: IsoTime,
   finishedAt: IsoTime.nullable(),
-  leasedUntil: IsoTime,
+  leasedUntil: IsoTime.nullable(),
   progress: z.unknown(),
   lastError: z.string().nullable(),
 });

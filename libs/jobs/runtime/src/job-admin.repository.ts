@@ -4,6 +4,7 @@
 import { deadLetterQueueName, parseQueueName } from '@portico/jobs-contracts';
 import { type PgBoss } from 'pg-boss';
 
+import { attemptIdOf } from './lease.repository';
 import { bossSchema, type Queryable } from './transaction.repository';
 
 export interface DeadLetter {
@@ -22,12 +23,13 @@ export interface DeadLetter {
 export interface JobAttemptView {
   readonly attemptId: string;
   readonly attempt: number;
-  readonly nodeId: string;
-  readonly workerId: string;
+  /** Null when the attempt never wrote a row of its own (short and first, or dead before reporting). */
+  readonly nodeId: string | null;
+  readonly workerId: string | null;
   readonly state: string;
   readonly startedAt: string;
   readonly finishedAt: string | null;
-  readonly leasedUntil: string;
+  readonly leasedUntil: string | null;
   readonly progress: unknown;
   readonly lastError: string | null;
 }
@@ -139,15 +141,32 @@ export class JobAdmin {
     const views: JobAttemptView[] = attempts.map((row) => ({
       attemptId: String(row.attempt_id),
       attempt: Number(row.attempt),
-      nodeId: String(row.node_id),
-      workerId: String(row.worker_id),
+      nodeId: typeof row.node_id === 'string' ? row.node_id : null,
+      workerId: typeof row.worker_id === 'string' ? row.worker_id : null,
       state: String(row.state),
       startedAt: iso(row.started_at),
       finishedAt: isoOrNull(row.finished_at),
-      leasedUntil: iso(row.leased_until),
+      leasedUntil: isoOrNull(row.leased_until),
       progress: row.progress ?? null,
       lastError: typeof row.last_error === 'string' ? row.last_error : null,
     }));
+    // The claim itself is the latest attempt when it has no row yet (it has not heartbeated, or it
+    // finished at the first try without one): shown from pg-boss's row.
+    const retryCount = Number(job.retry_count);
+    if (job.started_on && !views.some((view) => view.attempt === retryCount)) {
+      views.unshift({
+        attemptId: attemptIdOf(String(job.id), retryCount),
+        attempt: retryCount,
+        nodeId: null,
+        workerId: null,
+        state: String(job.state),
+        startedAt: iso(job.started_on),
+        finishedAt: isoOrNull(job.completed_on),
+        leasedUntil: null,
+        progress: null,
+        lastError: null,
+      });
+    }
     return {
       id: String(job.id),
       job: jobName(job.name),

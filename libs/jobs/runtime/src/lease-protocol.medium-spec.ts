@@ -24,7 +24,7 @@ import {
 import { JobAdmin } from './job-admin.repository';
 import { ensureQueues, JobProducer } from './job-producer.adapter';
 import { type Attempt } from './lease-store';
-import { PgLeaseStore } from './lease.repository';
+import { attemptIdOf, PgLeaseStore } from './lease.repository';
 import { REAP_ACTION, reapExpiredLeases, type ReapResult } from './reaper.repository';
 
 // Test-only job type; not part of the product's catalogue.
@@ -134,7 +134,7 @@ function runReaper(cluster: ClusterFixture, visibilitySeconds: number, intervalM
   const tick = (): void => {
     reapExpiredLeases(pool, cluster.fence, cluster.clusterId, { boss, visibilitySeconds })
       .then((result) => {
-        if (result.expired.length + result.orphaned.length > 0) results.push(result);
+        if (result.expired.length > 0) results.push(result);
       })
       .catch(() => undefined)
       .finally(() => {
@@ -559,7 +559,7 @@ it('keeps two clusters on one database apart, reaper included', async () => {
     [claimed!],
     0.2,
   );
-  await sleep(400);
+  await sleep(1_200);
   const fromX = await reapExpiredLeases(pool, x.fence, x.clusterId, { boss, visibilitySeconds: 1 });
   expect(fromX.expired).toEqual([]);
   const fromY = await reapExpiredLeases(pool, y.fence, y.clusterId, { boss, visibilitySeconds: 1 });
@@ -569,27 +569,34 @@ it('keeps two clusters on one database apart, reaper included', async () => {
   );
 });
 
-it('re-queues a claimed job that never got an attempt row once the visibility timeout passed', async () => {
+it('re-queues a claim that never heartbeated (its node died right after fetching) once the visibility timeout passed', async () => {
   const cluster = await newCluster();
   const id = await producer.send(noopJob, cluster.clusterId, { n: 5 });
-  // The "node" dies between fetch and attempt insert.
   const [claimed] = await boss.fetch(cluster.queue, { batchSize: 1 });
   expect(claimed?.id).toBe(id);
   const early = await reapExpiredLeases(pool, cluster.fence, cluster.clusterId, {
     boss,
     visibilitySeconds: 1,
   });
-  expect(early.orphaned).toEqual([]);
+  expect(early.expired).toEqual([]);
   await sleep(1_200);
   const late = await reapExpiredLeases(pool, cluster.fence, cluster.clusterId, {
     boss,
     visibilitySeconds: 1,
   });
-  expect(late.orphaned.map((job) => job.jobId)).toEqual([id]);
+  // The attempt is named the same in SQL as in the worker, though nothing of it was ever written.
+  expect(late.expired).toEqual([
+    expect.objectContaining({ jobId: id, attempt: 0, attemptId: attemptIdOf(id!, 0), workerId: null }),
+  ]);
   expect(await jobState(cluster.queue, id!)).toBe('retry');
+  expect(await attemptsOf(id!)).toEqual([{ attempt_id: attemptIdOf(id!, 0), state: 'expired', attempt: 0 }]);
   const done = deferred();
   consumer(cluster, () => Promise.resolve(null), { observer: { completed: () => done.resolve() } });
   await done.promise;
+  expect((await attemptsOf(id!)).map((row) => [row.attempt, row.state])).toEqual([
+    [0, 'expired'],
+    [1, 'completed'],
+  ]);
 });
 
 it('refuses to reap under a stale term', async () => {

@@ -1,5 +1,6 @@
 // The port between the consumer (pure orchestration: slots, timers, signals) and the database
-// (pg-boss's job table and our job_attempts lease rows). lease.repository.ts implements it.
+// (pg-boss's job rows, which carry the lease, and our job_attempts history). lease.repository.ts
+// implements it.
 
 /** A job as the queue handed it out: `retryCount` names pg-boss's claim of it. */
 export interface FetchedJob {
@@ -8,8 +9,9 @@ export interface FetchedJob {
   readonly data: unknown;
 }
 
-/** One attempt at one job, leased to one worker. */
+/** One attempt at one job, leased to one worker: pg-boss's claim of the job under one retry_count. */
 export interface Attempt {
+  /** Derived from (job id, attempt): the same id wherever the attempt is named. */
   readonly attemptId: string;
   readonly clusterId: string;
   readonly queue: string;
@@ -18,7 +20,10 @@ export interface Attempt {
   readonly attempt: number;
   readonly workerId: string;
   readonly nodeId: string;
+  /** When the lease taken at the claim runs out unless renewed (this process's clock; informational). */
   readonly leasedUntil: Date;
+  /** The visibility timeout the attempt was leased with. */
+  readonly visibilitySeconds: number;
 }
 
 export interface WorkerIdentity {
@@ -46,10 +51,7 @@ export abstract class LeaseStore {
   /** Claims up to `limit` jobs of `queue` (pg-boss fetch). */
   abstract fetch(queue: string, limit: number): Promise<FetchedJob[]>;
 
-  /**
-   * Opens one attempt per job, leased until now + visibility (database clock). A job whose claim
-   * already moved on (reaped meanwhile) gets no attempt and is left out of the result.
-   */
+  /** One attempt per claimed job: the claim is the lease, leased until now + visibility. */
   abstract openAttempts(
     worker: WorkerIdentity,
     queue: string,

@@ -1,10 +1,22 @@
-// The lease protocol on PostgreSQL: our attempt rows in portico.job_attempts, pg-boss's jobs
-// settled in the same transaction (through its `db` option) so that "the attempt still holds its
-// lease" and "the job is completed" commit together or not at all. Every time is the database's.
+// The lease protocol on PostgreSQL, kept on pg-boss's own job row.
+//
+// A claim is the lease: pg-boss's fetch makes the job `active`, bumps its retry_count (which names
+// the attempt) and sets heartbeat_on; a renewal moves heartbeat_on forward; the leader's reaper ends
+// a lease whose heartbeat is older than the visibility timeout by failing the job for retry. Every
+// settle and every side effect is fenced by (job id, retry_count, state active), the same fence
+// pg-boss applies to its own settles, so an attempt whose job moved on changes nothing.
+//
+// Nothing of ours is written for a job that runs once, briefly and well: that is what lets the
+// runtime keep up with bare pg-boss (bench/queue). A row in portico.job_attempts records every
+// attempt worth looking at later: one that heartbeated (with its node, worker and progress), failed,
+// expired, was handed back, or completed a retry.
+import { createHash } from 'node:crypto';
+
 import { type Pool, type PoolClient } from 'pg';
 import { type PgBoss } from 'pg-boss';
 
 import { type LeaseLossReason, LostLeaseError } from './errors';
+import { type BatchOutcome, GroupCommit } from './group-commit';
 import {
   type Attempt,
   type FailureRecord,
@@ -13,7 +25,6 @@ import {
   LeaseStore,
   type WorkerIdentity,
 } from './lease-store';
-import { type BatchOutcome, GroupCommit } from './group-commit';
 import { affected, bossDb, bossSchema, inTransaction, settledIds } from './transaction.repository';
 
 export interface PgLeaseStoreOptions {
@@ -21,30 +32,49 @@ export interface PgLeaseStoreOptions {
   readonly bossSchema?: string;
 }
 
-interface AttemptLockRow {
-  state: string;
-  worker_id: string;
-  live: boolean;
+/**
+ * The id of attempt `attempt` (pg-boss's retry_count) at job `jobId`: md5 of `<job id>:<attempt>`
+ * as a uuid, so the worker, the reaper and SQL name the same attempt without writing anything.
+ * ATTEMPT_ID_SQL is the same function in SQL.
+ */
+export function attemptIdOf(jobId: string, attempt: number): string {
+  const hex = createHash('md5').update(`${jobId.toLowerCase()}:${attempt}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-const LOCK_ATTEMPT = (mode: 'UPDATE' | 'SHARE'): string => `
-SELECT state, worker_id, leased_until > clock_timestamp() AS live
-  FROM portico.job_attempts
- WHERE attempt_id = $1
-   FOR ${mode}`;
+/** attemptIdOf in SQL, over a job row's `id` and `retry_count` columns (optionally qualified). */
+export const ATTEMPT_ID_SQL = (alias = ''): string =>
+  `md5(${alias}id::text || ':' || ${alias}retry_count::text)::uuid`;
 
-function lossReason(row: AttemptLockRow | undefined, attempt: Attempt): LeaseLossReason | undefined {
-  if (!row) return 'unknown-attempt';
-  if (row.worker_id !== attempt.workerId) return 'other-worker';
-  switch (row.state) {
-    case 'active':
-      return row.live ? undefined : 'expired';
+interface LeaseRow {
+  state: string;
+  retry_count: number;
+  fresh: boolean;
+}
+
+interface AttemptRow {
+  state: string;
+  worker_id: string | null;
+}
+
+/** Why an attempt whose fence failed lost its job, from the job row and its attempt row. */
+function lossReason(
+  job: LeaseRow | undefined,
+  row: AttemptRow | undefined,
+  attempt: Attempt,
+): LeaseLossReason {
+  switch (row?.state) {
     case 'expired':
       return 'reaped';
     case 'handed_back':
       return 'handed-back';
+    case 'completed':
+    case 'failed':
+      return row.worker_id === null || row.worker_id === attempt.workerId ? 'finished' : 'other-worker';
     default:
-      return 'finished';
+      if (job && job.state === 'active' && job.retry_count === attempt.attempt && !job.fresh)
+        return 'expired';
+      return job ? 'job-moved-on' : 'unknown-attempt';
   }
 }
 
@@ -52,6 +82,8 @@ export class PgLeaseStore extends LeaseStore {
   private readonly schema: string;
   /** Completions without output are written in groups (see group-commit.ts). */
   private readonly completions = new GroupCommit<Attempt>((attempts) => this.completeMany(attempts));
+  /** Attempts of this process that have an attempt row (they heartbeated): settles close it. */
+  private readonly recorded = new Set<string>();
 
   constructor(
     private readonly pool: Pool,
@@ -67,173 +99,183 @@ export class PgLeaseStore extends LeaseStore {
     return jobs.map((job) => ({ id: job.id, retryCount: job.retryCount, data: job.data }));
   }
 
-  override async openAttempts(
+  override openAttempts(
     worker: WorkerIdentity,
     queue: string,
     jobs: readonly FetchedJob[],
     visibilitySeconds: number,
   ): Promise<Attempt[]> {
-    // Only jobs still claimed under the fetched retry_count get an attempt: one reaped in between
-    // (its claim older than the visibility timeout) stays with whoever has it now.
-    const { rows } = await this.pool.query<{
-      attempt_id: string;
-      job_id: string;
-      attempt: number;
-      leased_until: Date;
-    }>(
-      `INSERT INTO portico.job_attempts
-         (attempt_id, cluster_id, queue, job_id, attempt, worker_id, node_id, state, leased_until)
-       SELECT gen_random_uuid(), $1, $2, j.id, j.retry_count, $3, $4, 'active',
-              clock_timestamp() + make_interval(secs => $5)
-         FROM unnest($6::uuid[], $7::int[]) AS f (id, retry_count)
-         JOIN ${this.schema}.job j
-           ON j.name = $2 AND j.id = f.id AND j.retry_count = f.retry_count AND j.state = 'active'
-       ON CONFLICT (job_id, attempt) DO NOTHING
-       RETURNING attempt_id, job_id, attempt, leased_until`,
-      [
-        worker.clusterId,
+    // The claim pg-boss just made is the lease (heartbeat_on = now): nothing to write.
+    const leasedUntil = new Date(Date.now() + visibilitySeconds * 1000);
+    return Promise.resolve(
+      jobs.map((job) => ({
+        attemptId: attemptIdOf(job.id, job.retryCount),
+        clusterId: worker.clusterId,
         queue,
-        worker.workerId,
-        worker.nodeId,
+        jobId: job.id,
+        attempt: job.retryCount,
+        workerId: worker.workerId,
+        nodeId: worker.nodeId,
+        leasedUntil,
         visibilitySeconds,
-        jobs.map((job) => job.id),
-        jobs.map((job) => job.retryCount),
-      ],
+      })),
     );
-    return rows.map((row) => ({
-      attemptId: row.attempt_id,
-      clusterId: worker.clusterId,
-      queue,
-      jobId: row.job_id,
-      attempt: row.attempt,
-      workerId: worker.workerId,
-      nodeId: worker.nodeId,
-      leasedUntil: row.leased_until,
-    }));
   }
 
   override async renew(attempt: Attempt, visibilitySeconds: number, progress?: unknown): Promise<boolean> {
-    const result = await this.pool.query(
-      `UPDATE portico.job_attempts
-          SET leased_until = clock_timestamp() + make_interval(secs => $3),
-              heartbeat_at = clock_timestamp(),
-              progress = COALESCE($4::jsonb, progress)
-        WHERE attempt_id = $1 AND worker_id = $2 AND state = 'active' AND leased_until > clock_timestamp()`,
+    // One statement: move the heartbeat while the claim is ours and unexpired, and record the
+    // attempt (node, worker, progress) beside it.
+    const { rows } = await this.pool.query<{ renewed: boolean }>(
+      `WITH lease AS (
+         UPDATE ${this.schema}.job
+            SET heartbeat_on = ${this.schema}.job_now()
+          WHERE name = $1 AND id = $2 AND retry_count = $3 AND state = 'active'
+            AND heartbeat_on > ${this.schema}.job_now() - make_interval(secs => $4)
+          RETURNING started_on
+       ), recorded AS (
+         INSERT INTO portico.job_attempts AS a
+                (attempt_id, cluster_id, queue, job_id, attempt, worker_id, node_id, state,
+                 leased_until, heartbeat_at, started_at, progress)
+         SELECT $5, $6, $1, $2, $3, $7, $8, 'active',
+                clock_timestamp() + make_interval(secs => $4), clock_timestamp(), lease.started_on, $9::jsonb
+           FROM lease
+         ON CONFLICT (job_id, attempt) DO UPDATE
+            SET leased_until = EXCLUDED.leased_until, heartbeat_at = EXCLUDED.heartbeat_at,
+                progress = COALESCE(EXCLUDED.progress, a.progress)
+          WHERE a.state = 'active'
+         RETURNING 1
+       )
+       SELECT EXISTS (SELECT 1 FROM lease) AS renewed`,
       [
-        attempt.attemptId,
-        attempt.workerId,
+        attempt.queue,
+        attempt.jobId,
+        attempt.attempt,
         visibilitySeconds,
+        attempt.attemptId,
+        attempt.clusterId,
+        attempt.workerId,
+        attempt.nodeId,
         progress === undefined ? null : JSON.stringify(progress),
       ],
     );
-    return result.rowCount === 1;
+    const renewed = rows[0]?.renewed === true;
+    if (renewed) this.recorded.add(attempt.attemptId);
+    return renewed;
   }
 
-  /** Locks the attempt row and throws LostLeaseError unless it is active, unexpired and ours. */
-  private async holdLease(client: PoolClient, attempt: Attempt, mode: 'UPDATE' | 'SHARE'): Promise<void> {
-    const { rows } = await client.query<AttemptLockRow>(LOCK_ATTEMPT(mode), [attempt.attemptId]);
-    const reason = lossReason(rows[0], attempt);
-    if (reason) throw new LostLeaseError(attempt.attemptId, attempt.queue, attempt.jobId, reason);
+  /** Why the fence refused `attempt`, read in `db` (inside the refusing transaction when there is one). */
+  private async whyLost(db: Pool | PoolClient, attempt: Attempt): Promise<LeaseLossReason> {
+    const { rows } = await db.query<{ job: LeaseRow | null; attempt: AttemptRow | null }>(
+      `SELECT (SELECT json_build_object('state', state, 'retry_count', retry_count,
+                      'fresh', heartbeat_on > ${this.schema}.job_now() - make_interval(secs => $4))
+                 FROM ${this.schema}.job WHERE name = $1 AND id = $2) AS job,
+              (SELECT json_build_object('state', state, 'worker_id', worker_id)
+                 FROM portico.job_attempts WHERE job_id = $2 AND attempt = $3) AS attempt`,
+      [attempt.queue, attempt.jobId, attempt.attempt, attempt.visibilitySeconds],
+    );
+    return lossReason(rows[0]?.job ?? undefined, rows[0]?.attempt ?? undefined, attempt);
+  }
+
+  private async lost(db: Pool | PoolClient, attempt: Attempt): Promise<LostLeaseError> {
+    return new LostLeaseError(
+      attempt.attemptId,
+      attempt.queue,
+      attempt.jobId,
+      await this.whyLost(db, attempt),
+    );
   }
 
   override async complete(attempt: Attempt, output: unknown): Promise<void> {
     if (output === null || output === undefined) return this.completions.add(attempt);
     await inTransaction(this.pool, async (client) => {
-      await this.holdLease(client, attempt, 'UPDATE');
       const settled = await this.boss.complete(
         attempt.queue,
         { id: attempt.jobId, retryCount: attempt.attempt },
-        output === null || output === undefined ? null : output,
+        output,
         { db: bossDb(client) },
       );
-      if (affected(settled) !== 1) {
-        throw new LostLeaseError(attempt.attemptId, attempt.queue, attempt.jobId, 'job-moved-on');
-      }
-      await client.query(
-        `UPDATE portico.job_attempts SET state = 'completed', finished_at = clock_timestamp() WHERE attempt_id = $1`,
-        [attempt.attemptId],
-      );
+      if (affected(settled) !== 1) throw await this.lost(client, attempt);
+      if (this.worthARow(attempt)) await this.closeAttempts(client, [attempt], 'completed', null);
     });
+    this.recorded.delete(attempt.attemptId);
+  }
+
+  /** A completed attempt gets a row when it already has one, or when it was a retry (history). */
+  private worthARow(attempt: Attempt): boolean {
+    return attempt.attempt > 0 || this.recorded.has(attempt.attemptId);
+  }
+
+  /** Writes the final state of attempts, creating the row when the attempt never heartbeated. */
+  private async closeAttempts(
+    client: PoolClient | Pool,
+    attempts: readonly Attempt[],
+    state: 'completed' | 'failed' | 'handed_back',
+    lastError: string | null,
+  ): Promise<void> {
+    // started_at is the claim's, from pg-boss's row (still there after a settle; fail re-inserts it).
+    await client.query(
+      `INSERT INTO portico.job_attempts AS a
+              (attempt_id, cluster_id, queue, job_id, attempt, worker_id, node_id, state,
+               leased_until, started_at, finished_at, last_error)
+       SELECT f.attempt_id, f.cluster_id, f.queue, f.job_id, f.attempt, f.worker_id, f.node_id, $8,
+              clock_timestamp(), coalesce(j.started_on, clock_timestamp()), clock_timestamp(), $9
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::int[], $6::uuid[], $7::uuid[])
+              AS f (attempt_id, cluster_id, queue, job_id, attempt, worker_id, node_id)
+         LEFT JOIN ${this.schema}.job j ON j.name = f.queue AND j.id = f.job_id
+       ON CONFLICT (job_id, attempt) DO UPDATE
+          SET state = EXCLUDED.state, finished_at = EXCLUDED.finished_at,
+              last_error = EXCLUDED.last_error, worker_id = EXCLUDED.worker_id, node_id = EXCLUDED.node_id
+        WHERE a.state = 'active'`,
+      [
+        attempts.map((a) => a.attemptId),
+        attempts.map((a) => a.clusterId),
+        attempts.map((a) => a.queue),
+        attempts.map((a) => a.jobId),
+        attempts.map((a) => a.attempt),
+        attempts.map((a) => a.workerId),
+        attempts.map((a) => a.nodeId),
+        state,
+        lastError,
+      ],
+    );
   }
 
   /**
-   * Completes a group of attempts in one transaction, each fenced exactly as complete() fences one:
-   * its attempt row must be active, unexpired and ours, and pg-boss must still have the job active
-   * under the same retry_count. Closing the attempt rows first takes their row locks and checks
-   * the lease in one statement; the rare attempt pg-boss no longer has active is then marked lost.
+   * Completes a group of attempts, each fenced exactly as complete() fences one. The common case
+   * (first attempts that never heartbeated) is one pg-boss statement per queue and no transaction;
+   * a group that also closes attempt rows does both in one transaction.
    */
   private async completeMany(attempts: readonly Attempt[]): Promise<BatchOutcome[]> {
-    return inTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<{ attempt_id: string }>(
-        `UPDATE portico.job_attempts a
-            SET state = 'completed', finished_at = clock_timestamp()
-           FROM (SELECT j.attempt_id, f.worker_id
-                   FROM portico.job_attempts j
-                   JOIN unnest($1::uuid[], $2::uuid[]) AS f (attempt_id, worker_id) USING (attempt_id)
-                  ORDER BY j.attempt_id
-                    FOR UPDATE OF j) locked
-          WHERE a.attempt_id = locked.attempt_id
-            AND a.state = 'active' AND a.worker_id = locked.worker_id AND a.leased_until > clock_timestamp()
-          RETURNING a.attempt_id`,
-        [attempts.map((attempt) => attempt.attemptId), attempts.map((attempt) => attempt.workerId)],
-      );
-      const closed = new Set(rows.map((row) => row.attempt_id));
-      const outcomes = new Map<string, BatchOutcome>();
-      const holding = new Map<string, Attempt[]>();
-      for (const attempt of attempts) {
-        if (closed.has(attempt.attemptId)) {
-          holding.set(attempt.queue, [...(holding.get(attempt.queue) ?? []), attempt]);
-        }
-      }
-      const movedOn: string[] = [];
-      for (const [queue, held] of holding) {
+    const byQueue = new Map<string, Attempt[]>();
+    for (const attempt of attempts)
+      byQueue.set(attempt.queue, [...(byQueue.get(attempt.queue) ?? []), attempt]);
+    const settle = async (db: Pool | PoolClient): Promise<Attempt[]> => {
+      const refused: Attempt[] = [];
+      for (const [queue, held] of byQueue) {
         const response = await this.boss.complete(
           queue,
           held.map((attempt) => ({ id: attempt.jobId, retryCount: attempt.attempt })),
           null,
-          { db: bossDb(client) },
+          db === this.pool ? undefined : { db: bossDb(db) },
         );
         const settled = new Set(settledIds(response));
-        for (const attempt of held) {
-          if (settled.has(attempt.jobId)) continue;
-          movedOn.push(attempt.attemptId);
-          outcomes.set(
-            attempt.attemptId,
-            new LostLeaseError(attempt.attemptId, attempt.queue, attempt.jobId, 'job-moved-on'),
-          );
-        }
+        for (const attempt of held) if (!settled.has(attempt.jobId)) refused.push(attempt);
       }
-      if (movedOn.length > 0) {
-        await client.query(
-          `UPDATE portico.job_attempts SET state = 'expired', last_error = 'the job moved on before completion'
-            WHERE attempt_id = ANY($1::uuid[])`,
-          [movedOn],
-        );
-      }
-      // Why the others were refused: read after the locks, so the answer is the one that stood.
-      const refused = attempts.filter((attempt) => !closed.has(attempt.attemptId));
-      if (refused.length > 0) {
-        const { rows: states } = await client.query<AttemptLockRow & { attempt_id: string }>(
-          `SELECT attempt_id, state, worker_id, leased_until > clock_timestamp() AS live
-             FROM portico.job_attempts WHERE attempt_id = ANY($1::uuid[])`,
-          [refused.map((attempt) => attempt.attemptId)],
-        );
-        const byId = new Map(states.map((row) => [row.attempt_id, row]));
-        for (const attempt of refused) {
-          const reason = lossReason(byId.get(attempt.attemptId), attempt) ?? 'expired';
-          outcomes.set(
-            attempt.attemptId,
-            new LostLeaseError(attempt.attemptId, attempt.queue, attempt.jobId, reason),
-          );
-        }
-      }
-      return attempts.map((attempt) => outcomes.get(attempt.attemptId));
-    });
+      const lost = new Set(refused);
+      const rows = attempts.filter((attempt) => this.worthARow(attempt) && !lost.has(attempt));
+      if (rows.length > 0) await this.closeAttempts(db, rows, 'completed', null);
+      return refused;
+    };
+    const needsRows = attempts.some((attempt) => this.worthARow(attempt));
+    const refused = needsRows ? await inTransaction(this.pool, settle) : await settle(this.pool);
+    for (const attempt of attempts) this.recorded.delete(attempt.attemptId);
+    const outcomes = new Map<string, BatchOutcome>();
+    for (const attempt of refused) outcomes.set(attempt.attemptId, await this.lost(this.pool, attempt));
+    return attempts.map((attempt) => outcomes.get(attempt.attemptId));
   }
 
   override async fail(attempt: Attempt, failure: FailureRecord): Promise<void> {
     await inTransaction(this.pool, async (client) => {
-      await this.holdLease(client, attempt, 'UPDATE');
       if (failure.permanent) {
         // No retry can help: spend the remaining retries so pg-boss dead-letters it now.
         await client.query(
@@ -255,44 +297,49 @@ export class PgLeaseStore extends LeaseStore {
         },
         { db: bossDb(client) },
       );
-      if (affected(settled) !== 1) {
-        throw new LostLeaseError(attempt.attemptId, attempt.queue, attempt.jobId, 'job-moved-on');
-      }
-      await client.query(
-        `UPDATE portico.job_attempts SET state = 'failed', finished_at = clock_timestamp(), last_error = $2
-          WHERE attempt_id = $1`,
-        [attempt.attemptId, `${failure.errorName}: ${failure.message}`],
-      );
+      if (affected(settled) !== 1) throw await this.lost(client, attempt);
+      await this.closeAttempts(client, [attempt], 'failed', `${failure.errorName}: ${failure.message}`);
     });
+    this.recorded.delete(attempt.attemptId);
   }
 
   override async handBack(attempts: readonly Attempt[], reason: string): Promise<void> {
     if (attempts.length === 0) return;
     // retry_limit + 1: a hand back is not the job's fault, so it does not spend a retry, while the
-    // next claim still gets a new retry_count (pg-boss's own attempt fence stays meaningful).
-    await this.pool.query(
-      `WITH handed AS (
-         UPDATE portico.job_attempts
-            SET state = 'handed_back', finished_at = clock_timestamp(), last_error = $3
-          WHERE attempt_id = ANY($1::uuid[]) AND worker_id = $2 AND state = 'active'
-          RETURNING queue, job_id, attempt
-       )
-       UPDATE ${this.schema}.job j
-          SET state = 'retry', start_after = now(), retry_limit = j.retry_limit + 1
-         FROM handed h
-        WHERE j.name = h.queue AND j.id = h.job_id AND j.retry_count = h.attempt AND j.state = 'active'`,
-      [attempts.map((attempt) => attempt.attemptId), attempts[0]!.workerId, `handed back: ${reason}`],
-    );
+    // next claim still gets a new retry_count (and so a new attempt id).
+    await inTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<{ id: string }>(
+        `UPDATE ${this.schema}.job j
+            SET state = 'retry', start_after = now(), retry_limit = j.retry_limit + 1
+           FROM unnest($1::text[], $2::uuid[], $3::int[]) AS f (queue, id, retry_count)
+          WHERE j.name = f.queue AND j.id = f.id AND j.retry_count = f.retry_count AND j.state = 'active'
+         RETURNING j.id`,
+        [attempts.map((a) => a.queue), attempts.map((a) => a.jobId), attempts.map((a) => a.attempt)],
+      );
+      const handed = new Set(rows.map((row) => row.id));
+      const closed = attempts.filter((attempt) => handed.has(attempt.jobId));
+      if (closed.length > 0)
+        await this.closeAttempts(client, closed, 'handed_back', `handed back: ${reason}`);
+    });
+    for (const attempt of attempts) this.recorded.delete(attempt.attemptId);
   }
 
   override async withAttemptFence<T>(
     attempt: Attempt,
     effect: (client: FencedClient) => Promise<T>,
   ): Promise<T> {
-    // FOR SHARE: the reaper's UPDATE of this row waits for the effect to commit, and an effect that
-    // comes after the reaper sees the row expired and is refused.
+    // FOR SHARE on the job row: the reaper's fail (a DELETE of that row) waits for the effect to
+    // commit, and an effect that comes after the reaper finds the claim gone and is refused. An
+    // expired heartbeat refuses the effect too, even before the leader got to reap it.
     return inTransaction(this.pool, async (client) => {
-      await this.holdLease(client, attempt, 'SHARE');
+      const { rows } = await client.query(
+        `SELECT 1 FROM ${this.schema}.job
+          WHERE name = $1 AND id = $2 AND retry_count = $3 AND state = 'active'
+            AND heartbeat_on > ${this.schema}.job_now() - make_interval(secs => $4)
+            FOR SHARE`,
+        [attempt.queue, attempt.jobId, attempt.attempt, attempt.visibilitySeconds],
+      );
+      if (rows.length !== 1) throw await this.lost(client, attempt);
       return effect(client);
     });
   }

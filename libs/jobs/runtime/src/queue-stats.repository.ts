@@ -1,8 +1,8 @@
 // Queue depths and active leases of one cluster, for /metrics, telemetry and `portico jobs`.
-// Counted from pg-boss's job table (by queue-name prefix) and our lease rows, in one round trip.
+// Counted from pg-boss's job table (by queue-name prefix), where the leases live, in one round trip.
 import { clusterQueuePrefix, deadLetterQueueName } from '@portico/jobs-contracts';
 
-import { bossSchema, type Queryable } from './transaction.repository';
+import { bossSchema, type Queryable, startsWithPattern } from './transaction.repository';
 
 export interface QueueDepth {
   readonly queue: string;
@@ -12,7 +12,7 @@ export interface QueueDepth {
   readonly deferred: number;
   /** Claimed by a worker. */
   readonly active: number;
-  /** Attempts holding a live lease right now. */
+  /** Of the active ones, claims whose lease is live (heartbeat within the visibility timeout). */
   readonly leases: number;
   /** Failed for good and kept for inspection (pg-boss `failed`). */
   readonly failed: number;
@@ -26,38 +26,38 @@ WITH jobs AS (
          count(*) FILTER (WHERE state IN ('created', 'retry'))::int AS queued,
          count(*) FILTER (WHERE state IN ('created', 'retry') AND start_after > now())::int AS deferred,
          count(*) FILTER (WHERE state = 'active')::int AS active,
+         count(*) FILTER (WHERE state = 'active'
+                            AND ($3::float8 IS NULL
+                                 OR heartbeat_on > ${schema}.job_now() - make_interval(secs => $3)))::int AS leases,
          count(*) FILTER (WHERE state = 'failed')::int AS failed
     FROM ${schema}.job
    WHERE name LIKE $1 AND state IN ('created', 'retry', 'active', 'failed')
    GROUP BY name),
-leases AS (
-  SELECT queue, count(*)::int AS leases
-    FROM portico.job_attempts
-   WHERE cluster_id = $2 AND state = 'active' AND leased_until > clock_timestamp()
-   GROUP BY queue),
 dead AS (
   SELECT source_name AS queue, count(*)::int AS dead
     FROM ${schema}.job
-   WHERE name = $3 AND state IN ('created', 'retry')
+   WHERE name = $2 AND state IN ('created', 'retry')
    GROUP BY source_name),
 queues AS (SELECT name AS queue FROM ${schema}.queue WHERE name LIKE $1)
 SELECT q.queue, coalesce(j.queued, 0) AS queued, coalesce(j.deferred, 0) AS deferred,
-       coalesce(j.active, 0) AS active, coalesce(l.leases, 0) AS leases, coalesce(j.failed, 0) AS failed,
+       coalesce(j.active, 0) AS active, coalesce(j.leases, 0) AS leases, coalesce(j.failed, 0) AS failed,
        coalesce(d.dead, 0) AS dead
-  FROM queues q LEFT JOIN jobs j USING (queue) LEFT JOIN leases l USING (queue) LEFT JOIN dead d USING (queue)
+  FROM queues q LEFT JOIN jobs j USING (queue) LEFT JOIN dead d USING (queue)
  ORDER BY q.queue`;
 
-/** Every queue of the cluster (the dead-letter queue included), with zeros for empty ones. */
+/**
+ * Every queue of the cluster (the dead-letter queue included), with zeros for empty ones. Without
+ * `visibilitySeconds` every active claim counts as a lease (it is one until the leader reaps it).
+ */
 export async function queueDepths(
   db: Queryable,
   clusterId: string,
-  options: { bossSchema?: string } = {},
+  options: { bossSchema?: string; visibilitySeconds?: number } = {},
 ): Promise<QueueDepth[]> {
-  const prefix = clusterQueuePrefix(clusterId).replace(/[\\%_]/g, (c) => `\\${c}`);
   const { rows } = await db.query(DEPTHS(bossSchema(options.bossSchema)), [
-    `${prefix}%`,
-    clusterId,
+    startsWithPattern(clusterQueuePrefix(clusterId)),
     deadLetterQueueName(clusterId),
+    options.visibilitySeconds ?? null,
   ]);
   return rows as QueueDepth[];
 }

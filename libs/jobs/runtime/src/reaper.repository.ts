@@ -1,17 +1,18 @@
 // The expiry reaper: the leader, fenced by its term, gives the jobs of expired leases back to the
 // queue at once (or to the dead letter when their retries are spent). pg-boss's own supervisor
 // finds dead work only about once a minute, and only by the job's total age; this runs every
-// second or so and goes by the lease, which a live worker keeps renewing.
+// second or so and goes by the lease (the job row's heartbeat_on), which a live worker renews.
 import { withFence, type FenceContext } from '@portico/cluster';
 import { clusterQueuePrefix, deadLetterQueueName } from '@portico/jobs-contracts';
 import { type Pool, type PoolClient } from 'pg';
 import { type PgBoss } from 'pg-boss';
 
-import { bossDb, bossSchema } from './transaction.repository';
+import { ATTEMPT_ID_SQL } from './lease.repository';
+import { bossDb, bossSchema, startsWithPattern } from './transaction.repository';
 
 export interface ReapOptions {
   readonly boss: PgBoss;
-  /** The cluster's visibility_timeout: how long a claimed job may go without an attempt row. */
+  /** The cluster's visibility_timeout: a claim whose heartbeat is older than this has expired. */
   readonly visibilitySeconds: number;
   /** At most this many leases per run (the next run takes the rest). Default 500. */
   readonly limit?: number;
@@ -22,24 +23,24 @@ export interface ReapedJob {
   readonly queue: string;
   readonly jobId: string;
   readonly attempt: number;
-  /** The expired attempt, or null for a claim that never got an attempt row. */
-  readonly attemptId: string | null;
+  readonly attemptId: string;
+  /** The worker and node that held it, when the attempt heartbeated at least once (else null). */
   readonly workerId: string | null;
+  readonly nodeId: string | null;
 }
 
 export interface ReapResult {
-  /** Active attempts whose lease ran out. */
+  /** Claims whose lease ran out, now back in their queues (or dead-lettered). */
   readonly expired: ReapedJob[];
-  /** Jobs pg-boss had active with no attempt row for longer than the visibility timeout. */
-  readonly orphaned: ReapedJob[];
 }
 
 export const REAP_ACTION = 'reap-job-leases';
 
 /**
  * Leader-only, fenced by `fence` (its term must still be current, else StaleTermError and nothing
- * changes). Expired attempts become `expired`; their jobs are failed for retry through pg-boss
- * (dead-lettered with the expiry as last error when out of retries) and a retry is runnable now.
+ * changes). Active jobs of the cluster whose heartbeat is older than the visibility timeout are
+ * failed for retry through pg-boss (dead-lettered with the expiry as last error when out of
+ * retries), a retry is runnable now, and each expired attempt is recorded as `expired`.
  */
 export async function reapExpiredLeases(
   pool: Pool,
@@ -53,28 +54,47 @@ export async function reapExpiredLeases(
   const schema = bossSchema(options.bossSchema);
   const limit = options.limit ?? 500;
   return withFence(pool, fence, async (client) => {
-    // SKIP LOCKED: an attempt inside withAttemptFence right now is taken on the next run instead
-    // of stalling the leader behind a handler's transaction.
+    // SKIP LOCKED: a job inside withAttemptFence right now (FOR SHARE) is taken on the next run
+    // instead of stalling the leader behind a handler's transaction. The attempt row is written
+    // (or closed, keeping the node and worker it recorded) in the same statement.
     const expired = (
       await client.query<{
         queue: string;
         job_id: string;
         attempt: number;
         attempt_id: string;
-        worker_id: string;
+        worker_id: string | null;
+        node_id: string | null;
       }>(
-        `UPDATE portico.job_attempts a
-            SET state = 'expired', finished_at = clock_timestamp(),
-                last_error = 'lease expired at ' || a.leased_until::text || ' (worker ' || a.worker_id::text || ')'
-          WHERE a.attempt_id IN (
-                  SELECT attempt_id FROM portico.job_attempts
-                   WHERE cluster_id = $1 AND state = 'active' AND leased_until < clock_timestamp()
-                   ORDER BY leased_until
-                   LIMIT $2
-                     FOR UPDATE SKIP LOCKED)
-            AND a.state = 'active' AND a.leased_until < clock_timestamp()
-          RETURNING a.queue, a.job_id, a.attempt, a.attempt_id, a.worker_id`,
-        [clusterId, limit],
+        `WITH lapsed AS (
+           SELECT j.name, j.id, j.retry_count, j.started_on, j.heartbeat_on, ${ATTEMPT_ID_SQL('j.')} AS attempt_id
+             FROM ${schema}.job j
+            WHERE j.name LIKE $2 AND j.name <> $3
+              AND j.state = 'active'
+              AND j.heartbeat_on < ${schema}.job_now() - make_interval(secs => $4)
+            ORDER BY j.heartbeat_on
+            LIMIT $5
+              FOR UPDATE SKIP LOCKED
+         )
+         INSERT INTO portico.job_attempts AS a
+                (attempt_id, cluster_id, queue, job_id, attempt, state, leased_until, started_at,
+                 finished_at, last_error)
+         SELECT attempt_id, $1, name, id, retry_count, 'expired',
+                heartbeat_on + make_interval(secs => $4), started_on, clock_timestamp(),
+                'lease expired at ' || (heartbeat_on + make_interval(secs => $4))::text
+           FROM lapsed
+         ON CONFLICT (job_id, attempt) DO UPDATE
+            SET state = 'expired', finished_at = EXCLUDED.finished_at,
+                leased_until = EXCLUDED.leased_until,
+                last_error = EXCLUDED.last_error || ' (worker ' || coalesce(a.worker_id::text, '?') || ')'
+         RETURNING a.queue, a.job_id, a.attempt, a.attempt_id, a.worker_id, a.node_id`,
+        [
+          clusterId,
+          startsWithPattern(clusterQueuePrefix(clusterId)),
+          deadLetterQueueName(clusterId),
+          options.visibilitySeconds,
+          limit,
+        ],
       )
     ).rows.map((row) => ({
       queue: row.queue,
@@ -82,42 +102,10 @@ export async function reapExpiredLeases(
       attempt: row.attempt,
       attemptId: row.attempt_id,
       workerId: row.worker_id,
+      nodeId: row.node_id,
     }));
-
-    const orphaned = (
-      await client.query<{ name: string; id: string; retry_count: number }>(
-        `SELECT j.name, j.id, j.retry_count
-           FROM ${schema}.job j
-          WHERE j.name LIKE $1 AND j.name <> $2
-            AND j.state = 'active'
-            AND j.started_on < clock_timestamp() - make_interval(secs => $3)
-            AND NOT EXISTS (
-                  SELECT 1 FROM portico.job_attempts a WHERE a.job_id = j.id AND a.attempt = j.retry_count)
-          LIMIT $4`,
-        [
-          `${clusterQueuePrefix(clusterId)}%`,
-          deadLetterQueueName(clusterId),
-          options.visibilitySeconds,
-          limit,
-        ],
-      )
-    ).rows.map((row) => ({
-      queue: row.name,
-      jobId: row.id,
-      attempt: row.retry_count,
-      attemptId: null,
-      workerId: null,
-    }));
-
     await requeue(client, options.boss, schema, expired, 'lease expired: the worker stopped renewing it');
-    await requeue(
-      client,
-      options.boss,
-      schema,
-      orphaned,
-      'claim expired: the worker never opened an attempt (it died between fetch and lease)',
-    );
-    return { expired, orphaned };
+    return { expired };
   });
 }
 

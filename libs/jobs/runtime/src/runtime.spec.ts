@@ -73,6 +73,7 @@ class FakeStore extends LeaseStore {
         jobId: fetched.id,
         attempt: fetched.retryCount,
         leasedUntil: new Date(),
+        visibilitySeconds: 30,
       })),
     );
   }

@@ -19,6 +19,11 @@ export function bossDb(client: Queryable): IDatabase {
   };
 }
 
+/** A LIKE pattern matching exactly the names that start with `prefix` (its % and _ escaped). */
+export function startsWithPattern(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 
 /** pg-boss's schema, checked because it is spliced into SQL text. */

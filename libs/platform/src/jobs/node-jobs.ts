@@ -97,7 +97,9 @@ export async function startNodeJobs(input: NodeJobsInput, context: AppContext): 
   let depthFailures = 0;
   const poll = async (): Promise<void> => {
     try {
-      depths = await queueDepths(input.pool, input.clusterId);
+      depths = await queueDepths(input.pool, input.clusterId, {
+        visibilitySeconds: input.settings.current.values.visibility_timeout,
+      });
       metrics.setDepths(depths);
       depthFailures = 0;
     } catch (error) {

@@ -80,7 +80,7 @@ export class HousekeepingService implements OnModuleInit, OnApplicationShutdown 
           visibilitySeconds: this.runtime.settings.current.values.visibility_timeout,
         },
       );
-      const requeued = [...reaped.expired, ...reaped.orphaned];
+      const requeued = reaped.expired;
       for (const queue of new Set(requeued.map((job) => job.queue)))
         this.runtime.jobs.producer.wakeQueue(queue);
       for (const job of requeued)
@@ -89,10 +89,12 @@ export class HousekeepingService implements OnModuleInit, OnApplicationShutdown 
             queue: job.queue,
             jobId: job.jobId,
             attempt: job.attempt,
+            attemptId: job.attemptId,
             workerId: job.workerId,
+            nodeId: job.nodeId,
             term: context.term,
           },
-          job.attemptId ? 'job lease expired; job re-queued' : 'claimed job never leased; job re-queued',
+          'job lease expired; job re-queued',
         );
     } catch (error) {
       if (error instanceof StaleTermError) {
