@@ -12,3 +12,4 @@ export * from './contracts/catalog';
 export * from './contracts/events';
 export { ControlPlaneClient, type ControlPlaneClientOptions } from './client';
 export { ControlPlaneError, ControlPlaneUnreachableError } from './errors';
+export { StorageViewCache, type StorageViewCacheOptions, type StorageViewFetch } from './storage-view-cache';

@@ -12,7 +12,7 @@ import {
   type HealthCheck,
   type NodeIdentity,
 } from '@portico/cluster';
-import { ControlPlaneClient, ControlPlaneError } from '@portico/control-plane-client';
+import { ControlPlaneClient, ControlPlaneError, StorageViewCache } from '@portico/control-plane-client';
 import {
   ConfigError,
   ControlPlaneSettingsSource,
@@ -47,6 +47,8 @@ export interface NodeRuntime {
   election?: ElectionRuntime;
   /** Queues, producer and consumers of this node. */
   jobs: NodeJobs;
+  /** The cluster's storage and object stores as this node sees them, one cache for all roles. */
+  storageView: StorageViewCache;
   /** The leader's scan reports its progress here, for telemetry (found / processed / left, rate). */
   scanProgress: {
     current?: { found: number; processed: number; left: number; ratePerSecond: number; files?: number };
@@ -244,6 +246,9 @@ export async function startNodeRuntime(config: NodeConfig, context: AppContext):
     health,
     election,
     jobs,
+    storageView: new StorageViewCache((version) => identity.client.myStorage(version), {
+      logger: nodeLogger,
+    }),
     scanProgress,
     readiness: readinessChecksFor(health),
   };

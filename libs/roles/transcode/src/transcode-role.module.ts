@@ -45,7 +45,7 @@ import { TranscodeServices } from './support/transcode-services';
           media,
           hasher,
           outputs: new NodeOutputFiles(),
-          proxyStore: new ControlPlaneProxyStoreLocator(runtime.identity.client),
+          proxyStore: new ControlPlaneProxyStoreLocator(runtime.storageView),
           producer: runtime.jobs.producer,
           profiles: () => runtime.settings.current.values.transcode_profiles,
           // The runtime gives the consumer max_transcoding_jobs × profiles slots; these hold each

@@ -4,8 +4,6 @@ export { UploadHandler, type UploadOutput } from './handlers/upload.handler.prov
 export { ArchiveHandler, type ArchiveOutput } from './handlers/archive.handler.provider';
 export { RestoreHandler, type RestoreOutput } from './handlers/restore.handler.provider';
 export { ExportHandler, type ExportOutput } from './handlers/export.handler.provider';
-export { StorageViewSource } from './stores/storage-view-source';
-export { ControlPlaneStorageViewSource } from './stores/control-plane-storage-view.adapter';
 export { TransferStores, type TransferStoresOptions } from './stores/transfer-stores';
 export { LocalFiles, type LocalFileInfo } from './support/local-files';
 export { NodeLocalFiles } from './support/local-files.adapter';

@@ -7,7 +7,6 @@ import { ArchiveHandler } from './handlers/archive.handler.provider';
 import { ExportHandler } from './handlers/export.handler.provider';
 import { RestoreHandler } from './handlers/restore.handler.provider';
 import { UploadHandler } from './handlers/upload.handler.provider';
-import { ControlPlaneStorageViewSource } from './stores/control-plane-storage-view.adapter';
 import { TransferStores } from './stores/transfer-stores';
 import { NodeLocalFiles } from './support/local-files.adapter';
 import { TransferServices } from './support/transfer-services';
@@ -41,10 +40,7 @@ import { TransferSlots } from './support/transfer-slots';
           logger: log,
         });
         // The node's environment is read once here, at boot: it holds the env:NAME secrets.
-        return new TransferStores(new ControlPlaneStorageViewSource(runtime.identity.client), factory, {
-          env: { ...process.env },
-          logger: log,
-        });
+        return new TransferStores(runtime.storageView, factory, { env: { ...process.env } });
       },
     },
     {

@@ -12,11 +12,11 @@ import {
   type NodeObjectStore,
   type NodeStorageView,
   type ObjectStorePurpose,
+  StorageViewCache,
 } from '@portico/control-plane-client';
 import { inTransaction } from '@portico/db';
 import { type JobContext } from '@portico/jobs-runtime';
 import { createS3Client, MIB, MultipartStateRepository, S3ObjectStoreFactory } from '@portico/object-store';
-import { StorageViewSource } from '../stores/storage-view-source';
 import { TransferStores } from '../stores/transfer-stores';
 import { NodeLocalFiles } from '../support/local-files.adapter';
 import { TransferServices } from '../support/transfer-services';
@@ -28,11 +28,9 @@ export const PART = 5 * MIB;
 const T0 = new Date('2024-01-01T00:00:00.000Z');
 
 /** The control plane's answer, from a list the test controls (a store can be added or broken). */
-export class TestStorageView extends StorageViewSource {
+export class TestStorageView {
   fetches = 0;
-  constructor(public view: NodeStorageView) {
-    super();
-  }
+  constructor(public view: NodeStorageView) {}
   fetch(version?: string): Promise<NodeStorageView | undefined> {
     this.fetches += 1;
     return Promise.resolve(version === this.view.version ? undefined : this.view);
@@ -150,7 +148,11 @@ export async function transferCluster(pool: Pool, services: TestServices): Promi
   });
   const transfer = new TransferServices({
     clusterId,
-    stores: new TransferStores(view, factory, { env: {}, maxAgeMs: 0 }),
+    stores: new TransferStores(
+      new StorageViewCache((version) => view.fetch(version), { maxAgeMs: 0 }),
+      factory,
+      { env: {} },
+    ),
     paths: new FsStoragePaths(root),
     files: new NodeLocalFiles(path.join(base, 'scratch')),
     uploadSlots: new TransferSlots(() => 2),

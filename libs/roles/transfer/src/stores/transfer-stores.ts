@@ -1,30 +1,19 @@
-// Maps a payload's object store id to an open ObjectStore, from the node's storage view. The view
-// is cached and re-checked with its ETag at most every `maxAgeMs` (or at once for an unknown id),
-// so a credential or endpoint change on the control plane reaches the next transfer; while the
-// control plane is unreachable the last view keeps working. Opened stores are reused until their
-// configuration changes.
+// Maps a payload's object store id to an open ObjectStore, from the node's storage view (shared by
+// the node's roles, see StorageViewCache; an unknown id forces a re-check, so a store added on the
+// control plane is found at once). Opened stores are reused until their configuration changes.
 import {
   type NodeObjectStore,
-  type NodeStorageView,
   type ObjectStorePurpose,
   resolveObjectStoreCredentials,
+  type StorageViewCache,
 } from '@portico/control-plane-client';
 import { type ObjectStore, type ObjectStoreConfig, type ObjectStoreFactory } from '@portico/object-store';
 
 import { TransferConfigError } from '../support/transfer-errors';
-import { type StorageViewSource } from './storage-view-source';
-
-export interface TransferStoresLogger {
-  warn(fields: object, message: string): void;
-}
 
 export interface TransferStoresOptions {
   /** The node's environment, for `env:NAME` secret references. */
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** How long a view is used without asking the control plane. Default 10 s. */
-  readonly maxAgeMs?: number;
-  readonly logger?: TransferStoresLogger;
-  readonly now?: () => number;
 }
 
 interface OpenStore {
@@ -33,19 +22,13 @@ interface OpenStore {
 }
 
 export class TransferStores {
-  private view: NodeStorageView | undefined;
-  private fetchedAt = -Infinity;
-  private inFlight: Promise<NodeStorageView> | undefined;
   private readonly open = new Map<string, OpenStore>();
-  private readonly now: () => number;
 
   constructor(
-    private readonly source: StorageViewSource,
+    private readonly views: StorageViewCache,
     private readonly factory: ObjectStoreFactory,
     private readonly options: TransferStoresOptions,
-  ) {
-    this.now = options.now ?? Date.now;
-  }
+  ) {}
 
   /**
    * The store with this id, which must have one of `purposes`. Throws TransferConfigError
@@ -53,10 +36,10 @@ export class TransferStores {
    * cannot be resolved on this node.
    */
   async store(storeId: string, purposes: readonly ObjectStorePurpose[]): Promise<ObjectStore> {
-    let view = await this.currentView(false);
+    let view = await this.views.current();
     let found = view.objectStores.find((store) => store.id === storeId);
     if (!found) {
-      view = await this.currentView(true);
+      view = await this.views.current(true);
       found = view.objectStores.find((store) => store.id === storeId);
     }
     if (!found)
@@ -74,7 +57,7 @@ export class TransferStores {
 
   /** The cluster's storage id, from the view (undefined when the cluster has none configured). */
   async storageId(): Promise<string | undefined> {
-    return (await this.currentView(false)).storage?.id;
+    return (await this.views.current()).storage?.id;
   }
 
   close(): void {
@@ -113,37 +96,5 @@ export class TransferStores {
       forcePathStyle: definition.pathStyle,
       credentials,
     };
-  }
-
-  private async currentView(force: boolean): Promise<NodeStorageView> {
-    const maxAge = this.options.maxAgeMs ?? 10_000;
-    if (this.view && !force && this.now() - this.fetchedAt < maxAge) return this.view;
-    this.inFlight ??= this.refresh().finally(() => (this.inFlight = undefined));
-    return this.inFlight;
-  }
-
-  private async refresh(): Promise<NodeStorageView> {
-    try {
-      const fresh = await this.source.fetch(this.view?.version);
-      if (fresh) this.view = fresh;
-      this.fetchedAt = this.now();
-      if (!this.view) throw new Error('the control plane answered "not modified" to a first request');
-      return this.view;
-    } catch (error) {
-      // Stale but usable: transfers go on while the control plane is briefly away.
-      if (this.view) {
-        this.options.logger?.warn(
-          { err: error instanceof Error ? error.message : String(error) },
-          'could not refresh the object store configuration; using the last one',
-        );
-        return this.view;
-      }
-      throw new Error(
-        `Could not get this node's object store configuration from the control plane ` +
-          `(GET /api/v1/nodes/me/storage): ${error instanceof Error ? error.message : String(error)}. ` +
-          'The job is retried; check that the control plane is reachable.',
-        { cause: error },
-      );
-    }
   }
 }
