@@ -98,6 +98,24 @@ describe('portico status', () => {
     expect(leaders[0]).toContain(`yes (term ${term})`);
     expect(run.out).toMatch(/operational/);
   });
+
+  it("shows the storage's scan once the leader has scanned it, and no removals waiting", async () => {
+    const run = await waitFor(
+      async () => {
+        const run = await portico('status');
+        return /^storage local-storage {2}idle {2}last completed scan \d+ s ago/m.test(run.out)
+          ? run
+          : undefined;
+      },
+      { description: '`portico status` showing a completed scan', timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect(run.out).not.toMatch(/^removals /m);
+    const removals = await portico('removals', 'local-storage');
+    expect(removals).toMatchObject({ code: 0, out: 'storage local-storage: no removals pending' });
+    const approve = await portico('removals', 'approve', 'local-storage', '--all');
+    expect(approve.code).toBe(1);
+    expect(approve.err).toContain('no removals are pending on storage local-storage');
+  });
 });
 
 describe('portico settings', () => {

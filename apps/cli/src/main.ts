@@ -16,6 +16,7 @@ import {
   jobsShowCommand,
   type JobsFlags,
 } from './commands/jobs.command';
+import { removalsApproveCommand, removalsListCommand, type RemovalsFlags } from './commands/removals.command';
 import { statusCommand } from './commands/status.command';
 import { tokenCreateCommand } from './commands/token.command';
 import type { ContextFlags } from './context';
@@ -134,6 +135,42 @@ for (const action of ['retry', 'discard'] as const) {
 withControlPlane(jobs.command('show <jobId>').description('one job: state, attempts, progress, errors'))
   .option('--json', 'print as JSON')
   .action(run((jobId: string, options: JobsFlags) => jobsShowCommand(jobId, options)));
+
+const removals = withControlPlane(
+  program
+    .command('removals <storage>')
+    .description(
+      'removals held above max_deletions_per_scan: how many, the first paths, the approvals; `approve` them',
+    ),
+)
+  .option('--limit <n>', 'show this many paths (default 20)', wholeNumber('--limit', 1, 1000))
+  .option('--cursor <cursor>', 'the next page (printed as "more:")')
+  .option('--json', 'print as JSON')
+  .action(
+    run((storage: string, options: RemovalsFlags & { limit?: number; cursor?: string }) =>
+      removalsListCommand(storage, options),
+    ),
+  );
+withControlPlane(
+  removals
+    .command('approve <storage> [paths...]')
+    .description(
+      'approve held removals (--all, or paths relative to the storage root); the leader applies them between two scans',
+    ),
+)
+  .option('--all', 'every removal pending now')
+  .option('--file-id <ids...>', 'catalog file ids (as `portico removals` lists them)')
+  .option('--wait', 'wait (up to 2 min) until the leader has applied the approval')
+  .option('--json', 'print the approval as JSON')
+  .action(
+    run(
+      (
+        storage: string,
+        paths: string[],
+        options: RemovalsFlags & { all?: boolean; fileId?: string[]; wait?: boolean },
+      ) => removalsApproveCommand(storage, paths, options),
+    ),
+  );
 
 const settings = program.command('settings').description('read and write cluster and node settings');
 const nodeOption = '--node <name|id>';

@@ -40,6 +40,12 @@ import {
   Storage,
   type UpdateStorageBody,
 } from './contracts/storages';
+import {
+  type ApproveRemovalsBody,
+  RemovalApproval,
+  RemovalList,
+  type RemovalQuery,
+} from './contracts/removals';
 import { ControlPlaneError, ControlPlaneUnreachableError } from './errors';
 import { z } from 'zod';
 
@@ -219,6 +225,23 @@ export class ControlPlaneClient {
   }
   deleteStorage(storageId: string) {
     return this.request('DELETE', `/api/v1/storages/${enc(storageId)}`, null);
+  }
+  /** Held removals of the cluster's storage: the count, a page of paths, the latest approvals. */
+  listRemovals(clusterId: string, storageId: string, query: RemovalQuery = {}) {
+    return this.request(
+      'GET',
+      this.withQuery(`/api/v1/clusters/${enc(clusterId)}/storages/${enc(storageId)}/removals`, query),
+      RemovalList,
+    );
+  }
+  /** Approves held removals (all, or named ones); the leader applies the approval between two scans. */
+  approveRemovals(clusterId: string, storageId: string, body: ApproveRemovalsBody) {
+    return this.request(
+      'POST',
+      `/api/v1/clusters/${enc(clusterId)}/storages/${enc(storageId)}/removals/approve`,
+      RemovalApproval,
+      body,
+    );
   }
   createObjectStore(clusterId: string, body: CreateObjectStoreBody) {
     return this.request('POST', `/api/v1/clusters/${enc(clusterId)}/object-stores`, ObjectStore, body);

@@ -10,6 +10,7 @@ export * from './contracts/storages';
 export * from './contracts/object-stores';
 export * from './contracts/catalog';
 export * from './contracts/events';
+export * from './contracts/removals';
 export { ControlPlaneClient, type ControlPlaneClientOptions } from './client';
 export { ControlPlaneError, ControlPlaneUnreachableError } from './errors';
 export { StorageViewCache, type StorageViewCacheOptions, type StorageViewFetch } from './storage-view-cache';

@@ -23,6 +23,7 @@ import { CatalogModule } from './catalog/catalog.module';
 import { EventsModule } from './events/events.module';
 import { ObjectStoresModule } from './object-stores/object-stores.module';
 import { StoragesModule } from './storages/storages.module';
+import { RemovalsModule } from './removals/removals.module';
 
 export interface ControlPlaneOptions {
   /** The database (through pgBouncer in transaction mode); the app owns and closes it. */
@@ -96,6 +97,7 @@ export class ControlPlaneModule {
         StatusModule,
         JobsModule,
         StoragesModule,
+        RemovalsModule,
         ObjectStoresModule.forRoot({ secretKey: options.secretKey }),
         CatalogModule,
         EventsModule,

@@ -1,8 +1,9 @@
-import type { ClusterStatus } from '@portico/control-plane-client';
+import type { ClusterStatus, StorageStatus } from '@portico/control-plane-client';
 import { clientFor, loadContext, resolveCluster, type ContextFlags } from '../context';
 import { ago, table } from '../format';
+import { count, quoteArg } from './removals.command';
 
-/** `portico status`: nodes, roles, status, leader and term, last seen. */
+/** `portico status`: nodes, roles, status, leader and term, last seen, the storage's scan. */
 export async function statusCommand(flags: ContextFlags & { json?: boolean }): Promise<number> {
   const client = clientFor(loadContext(flags));
   const cluster = await resolveCluster(client, flags.cluster ?? loadContext(flags).clusterId);
@@ -43,6 +44,31 @@ export function renderStatus(status: ClusterStatus): string {
       .map(([role, count]) => `${role} ${count}`)
       .join('  ')}`,
   );
+  for (const storage of status.storages) lines.push(...renderStorage(storage, status.databaseTime));
   for (const problem of status.problems) lines.push(`problem ${problem}`);
   return lines.join('\n');
+}
+
+/** One line for the storage's scan, then what waits for the operator. */
+export function renderStorage(storage: StorageStatus, databaseTime: string): string[] {
+  const { scan } = storage;
+  const rate = `${count(Math.round(scan.ratePerSecond))} files/s`;
+  const last = `last completed scan ${ago(scan.lastCompletedAt, databaseTime)}`;
+  const line =
+    scan.state === 'scanning'
+      ? `scanning  found ${count(scan.found)}  processed ${count(scan.processed)}  left ${
+          scan.left === null ? '? (first scan)' : count(scan.left)
+        }  ${rate}  started ${ago(scan.startedAt, databaseTime)}  ${last}`
+      : scan.startedAt === null
+        ? 'idle  never scanned yet'
+        : `idle  ${last} (${count(scan.processed)} files, ${rate})`;
+  const lines = [`storage ${storage.name}  ${line}`];
+  if (storage.pendingRemovals > 0)
+    lines.push(
+      `removals ${count(storage.pendingRemovals)} pending, waiting for an operator${
+        storage.approvalsWaiting > 0 ? ` (${storage.approvalsWaiting} approval(s) not applied yet)` : ''
+      }: portico removals ${quoteArg(storage.name)}`,
+    );
+  for (const warning of storage.warnings) lines.push(`warning ${warning}`);
+  return lines;
 }

@@ -182,9 +182,14 @@ function step(message: string): void {
   console.log(`portico up: ${message}`);
 }
 
-/** Children get the caller's environment minus PORTICO_* values meant for the `up` command itself. */
+/**
+ * Children get the caller's environment minus PORTICO_* values meant for the `up` command itself.
+ * On Node 20 the AWS SDK prints a seven-line notice about its future releases at the first S3
+ * call; the SDK is pinned, so it only buries real warnings in the console: it is turned off
+ * unless the caller set the variable.
+ */
 function baseEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
+  const env: NodeJS.ProcessEnv = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('PORTICO_')) env[key] = value;
   return env;
 }

@@ -22,6 +22,39 @@ export const NodeSummary = z.object({
   version: z.string().nullable(),
 });
 
+/** A storage's scan as `portico status` shows it (SPEC 2.5: found / processed / left). */
+export const StorageScanStatus = z.object({
+  /** scanning: a run is in progress (or interrupted, waiting for a leader to resume it). */
+  state: z.enum(['scanning', 'idle']),
+  /** Files the run has listed so far (when idle: the last run's total; 0 before the first run). */
+  found: z.number().int().nonnegative(),
+  /** Files of the run whose diff is committed (when idle: the last run's total). */
+  processed: z.number().int().nonnegative(),
+  /** Files still to process, estimated from the index size; null while unknown (a first scan). 0 when idle. */
+  left: z.number().int().nonnegative().nullable(),
+  /** Files per second of the run (when idle: of the last run). */
+  ratePerSecond: z.number().nonnegative(),
+  /** Where the numbers come from: the leader's live telemetry, or the run's committed checkpoint. */
+  source: z.enum(['leader', 'database']),
+  /** When the run (the current one, else the last one) started; null before the first run. */
+  startedAt: IsoTime.nullable(),
+  /** When the last scan completed (null before the first one). */
+  lastCompletedAt: IsoTime.nullable(),
+});
+
+export const StorageStatus = z.object({
+  id: Id,
+  name: z.string(),
+  scan: StorageScanStatus,
+  /** Removals held above max_deletions_per_scan, waiting for an operator (`portico removals`). */
+  pendingRemovals: z.number().int().nonnegative(),
+  /** Approvals the leader has not applied yet. */
+  approvalsWaiting: z.number().int().nonnegative(),
+  /** What the operator should know: the last run's warnings, why an approval waits. */
+  warnings: z.array(z.string()),
+});
+export type StorageStatus = z.infer<typeof StorageStatus>;
+
 /** GET /clusters/:id/status: what `portico status` prints. */
 export const ClusterStatus = z.object({
   cluster: z.object({ id: Id, name: z.string() }),
@@ -31,6 +64,8 @@ export const ClusterStatus = z.object({
   roles: z.record(RoleName, z.number().int()),
   operational: z.boolean(),
   problems: z.array(z.string()),
+  /** The cluster's storage (one at most) and its scan. */
+  storages: z.array(StorageStatus),
   databaseTime: IsoTime,
 });
 export type ClusterStatus = z.infer<typeof ClusterStatus>;

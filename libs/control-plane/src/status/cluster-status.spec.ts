@@ -19,7 +19,7 @@ function node(id: string, roles: StatusNode['roles'], overrides: Partial<StatusN
 }
 
 function input(nodes: StatusNode[], lease: StatusInput['lease']): StatusInput {
-  return { cluster: { id: 'c', name: 'cluster' }, nodes, lease, now };
+  return { cluster: { id: 'c', name: 'cluster' }, nodes, lease, storages: [], now };
 }
 
 const everyRole = node('all', ['MAIN', 'CHECKSUM', 'TRANSCODE', 'TRANSFER']);

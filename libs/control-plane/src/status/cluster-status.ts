@@ -1,5 +1,6 @@
 import { ROLE_NAMES, type ClusterStatus, type NodeStatus } from '@portico/control-plane-client';
 import { isSilent, offlineReason } from '../telemetry/node-status';
+import { deriveStorageStatus, type LeaderScanReport, type StatusStorage } from './storage-status';
 
 type RoleName = (typeof ROLE_NAMES)[number];
 
@@ -13,6 +14,8 @@ export interface StatusNode {
   readonly telemetryIntervalSeconds: number | null;
   readonly workerId: string | null;
   readonly version: string | null;
+  /** The scan progress of its last telemetry (a leader reports it), if any. */
+  readonly scan?: Omit<LeaderScanReport, 'receivedAt'> | null;
 }
 
 export interface StatusLease {
@@ -26,6 +29,8 @@ export interface StatusInput {
   readonly cluster: { readonly id: string; readonly name: string };
   readonly nodes: readonly StatusNode[];
   readonly lease: StatusLease | null;
+  /** The cluster's storage (one at most) with its scan state. */
+  readonly storages: readonly StatusStorage[];
   /** The database clock: lease expiry and silence are measured against it, never a node's clock. */
   readonly now: Date;
 }
@@ -76,6 +81,12 @@ export function deriveClusterStatus(input: StatusInput): ClusterStatus {
     problems.push('the lease holder is not a MAIN node of this cluster');
   }
 
+  // The live scan numbers come from the current leader only, while it is not silent.
+  const leaderScan: LeaderScanReport | null =
+    leaderEntry && leaderEntry.status !== 'Offline' && leaderEntry.node.scan && leaderEntry.node.lastSeenAt
+      ? { ...leaderEntry.node.scan, receivedAt: leaderEntry.node.lastSeenAt }
+      : null;
+
   return {
     cluster: { id: input.cluster.id, name: input.cluster.name },
     leader: lease
@@ -101,6 +112,7 @@ export function deriveClusterStatus(input: StatusInput): ClusterStatus {
     roles,
     operational: problems.length === 0,
     problems,
+    storages: input.storages.map((storage) => deriveStorageStatus(storage, leaderScan)),
     databaseTime: now.toISOString(),
   };
 }

@@ -3,8 +3,51 @@ import type { NodeStatus } from '@portico/control-plane-client';
 import { Pool } from 'pg';
 import { CP_DB } from '../injection';
 import type { StatusInput, StatusNode } from './cluster-status';
+import type { StatusStorage } from './storage-status';
 
-/** All SQL of the cluster status: the cluster with its lease and the database clock, and its nodes. */
+/**
+ * The cluster's storage with its latest scan run, its last completed scan, its held removals and
+ * the approvals the leader has not applied yet (one cluster serves one storage; the scan tables
+ * are keyed by cluster).
+ */
+const STORAGES = `
+SELECT s.id, s.name,
+       r.state, r.started_at, r.updated_at, r.finished_at, r.files_listed::float8 AS files_listed, r.initial,
+       r.index_files_at_start::float8 AS index_files_at_start, r.warnings,
+       (SELECT c.finished_at FROM portico.scan_runs c
+         WHERE c.cluster_id = s.cluster_id AND c.state = 'completed' ORDER BY c.id DESC LIMIT 1) AS last_completed_at,
+       (SELECT count(*)::int FROM portico.scan_removals h
+         WHERE h.cluster_id = s.cluster_id AND h.state = 'held') AS pending_removals,
+       a.open AS approvals_waiting, a.waiting_reason
+  FROM portico.storages s
+  LEFT JOIN LATERAL (
+    SELECT state, started_at, updated_at, finished_at, files_listed, initial, index_files_at_start, warnings
+      FROM portico.scan_runs WHERE cluster_id = s.cluster_id ORDER BY id DESC LIMIT 1) r ON true
+  CROSS JOIN LATERAL (
+    SELECT count(*)::int AS open,
+           (array_agg(waiting_reason ORDER BY seq) FILTER (WHERE waiting_reason IS NOT NULL))[1] AS waiting_reason
+      FROM portico.removal_approvals WHERE cluster_id = s.cluster_id AND state = 'pending') a
+ WHERE s.cluster_id = $1
+ ORDER BY s.name`;
+
+interface StorageRow {
+  id: string;
+  name: string;
+  state: 'running' | 'completed' | 'failed' | null;
+  started_at: Date | null;
+  updated_at: Date | null;
+  finished_at: Date | null;
+  files_listed: number | null;
+  initial: boolean | null;
+  index_files_at_start: number | null;
+  warnings: Array<{ kind?: unknown; message?: unknown }> | null;
+  last_completed_at: Date | null;
+  pending_removals: number;
+  approvals_waiting: number;
+  waiting_reason: string | null;
+}
+
+/** All SQL of the cluster status: the cluster with its lease and the database clock, its nodes, its storage. */
 @Injectable()
 export class StatusRepository {
   constructor(@Inject(CP_DB) private readonly pool: Pool) {}
@@ -37,12 +80,14 @@ export class StatusRepository {
       telemetry_interval_seconds: number | null;
       worker_id: string | null;
       version: string | null;
+      scan: unknown;
     }>(
       `SELECT id, name, roles, status, status_reason, last_seen_at, telemetry_interval_seconds, worker_id,
-              last_telemetry ->> 'version' AS version
+              last_telemetry ->> 'version' AS version, last_telemetry -> 'storage' -> 'scan' AS scan
          FROM portico.nodes WHERE cluster_id = $1 ORDER BY name, id`,
       [clusterId],
     );
+    const { rows: storages } = await this.pool.query<StorageRow>(STORAGES, [clusterId]);
     return {
       cluster: { id: cluster.id, name: cluster.name },
       now: cluster.now,
@@ -65,7 +110,46 @@ export class StatusRepository {
         telemetryIntervalSeconds: row.telemetry_interval_seconds,
         workerId: row.worker_id,
         version: row.version,
+        scan: scanReport(row.scan),
       })),
+      storages: storages.map(toStatusStorage),
     };
   }
+}
+
+/** The `storage.scan` of a node's last telemetry (validated when it was received), or null. */
+function scanReport(value: unknown): StatusNode['scan'] {
+  if (typeof value !== 'object' || value === null) return null;
+  const { found, processed, ratePerSecond } = value as Record<string, unknown>;
+  if (typeof found !== 'number' || typeof processed !== 'number' || typeof ratePerSecond !== 'number')
+    return null;
+  return { found, processed, ratePerSecond };
+}
+
+function toStatusStorage(row: StorageRow): StatusStorage {
+  return {
+    id: row.id,
+    name: row.name,
+    run:
+      row.state === null || row.started_at === null
+        ? null
+        : {
+            state: row.state,
+            startedAt: row.started_at,
+            updatedAt: row.updated_at ?? row.started_at,
+            finishedAt: row.finished_at,
+            filesListed: row.files_listed ?? 0,
+            initial: row.initial ?? false,
+            indexFilesAtStart: row.index_files_at_start ?? 0,
+            warnings: (row.warnings ?? []).flatMap(({ kind, message }) =>
+              typeof message === 'string'
+                ? [{ kind: typeof kind === 'string' ? kind : 'warning', message }]
+                : [],
+            ),
+          },
+    lastCompletedAt: row.last_completed_at,
+    pendingRemovals: row.pending_removals,
+    approvalsWaiting: row.approvals_waiting,
+    waitingReason: row.waiting_reason,
+  };
 }

@@ -10,6 +10,7 @@ import { sql as catalog } from './sql/0004_catalog';
 import { sql as scanState } from './sql/0005_scan_state';
 import { sql as transferState } from './sql/0006_transfer_state';
 import { sql as slimJobAttempts } from './sql/0007_slim_job_attempts';
+import { sql as removalApprovals } from './sql/0008_removal_approvals';
 import { sql as leaseOnJobRow } from './sql/0009_lease_on_job_row';
 
 export interface Migration {
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'scan_state', sql: scanState },
   { version: 6, name: 'transfer_state', sql: transferState },
   { version: 7, name: 'slim_job_attempts', sql: slimJobAttempts },
+  { version: 8, name: 'removal_approvals', sql: removalApprovals },
   { version: 9, name: 'lease_on_job_row', sql: leaseOnJobRow },
 ];
 

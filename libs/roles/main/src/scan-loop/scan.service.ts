@@ -4,24 +4,33 @@ import { LOGGER, NODE_RUNTIME, type Logger, type NodeRuntime } from '@portico/pl
 import { FileStorageSentinel, ThreadStorageWalker } from '@portico/storage';
 import { CatalogScanSink } from '../ingest/catalog-scan-sink';
 import { Scanner, type ScanResult } from '../scan/scanner';
+import { RemovalApprovals } from './removal-approvals';
 import { storageOfCluster } from './storage-of-cluster.repository';
 
 /** Without a configured storage the leader looks again after this long. */
 const NO_STORAGE_RETRY_MS = 5_000;
 /** A failed scan (database down, storage unreadable) is retried after this long. */
 const FAILURE_RETRY_MS = 5_000;
+/** Between two scans the leader looks this often for operators' approvals of held removals. */
+const APPROVAL_POLL_MS = 2_000;
+/** The same failure to apply approvals is logged again after this long at most. */
+const APPROVAL_ERROR_LOG_MS = 60_000;
 
 /**
  * The leader's scan loop (SPEC 2.5): while this node leads, it scans the cluster's storage every
  * `scan_interval_seconds` (sooner when a growing file is about to settle), resuming an unfinished
  * run of an earlier leader. Demotion aborts the walk between two batches; the run stays
- * resumable, and every write of it is fenced by the term it was started under.
+ * resumable, and every write of it is fenced by the term it was started under. Between two scans
+ * (never during one) it applies operators' approvals of held removals, polled every 2 s.
  */
 @Injectable()
 export class ScanService implements OnModuleInit, OnApplicationShutdown {
   private controller: AbortController | undefined;
   private running: Promise<void> | undefined;
   private lastResult: ScanResult | undefined;
+  private lastApprovalError: { message: string; at: number } | undefined;
+  /** A rescan event asked for a scan now (set by requestRescan, cleared when a scan starts). */
+  private rescanRequested = false;
 
   constructor(
     @Inject(NODE_RUNTIME) private readonly runtime: NodeRuntime,
@@ -38,6 +47,14 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.stop();
     await this.running;
+  }
+
+  /**
+   * Asks for a scan now (a rescan event): the wait before the next scan ends within one approval
+   * poll, or, during a scan, another one follows right after it.
+   */
+  requestRescan(): void {
+    this.rescanRequested = true;
   }
 
   /** The last finished scan, for status and tests. */
@@ -64,9 +81,12 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
     const clusterId = this.runtime.identity.clusterId;
     let reportedNoStorage = false;
     while (!signal.aborted) {
+      // This round's scan answers every rescan asked for until now.
+      this.rescanRequested = false;
       let waitMs: number;
+      let storageId: string | undefined;
       try {
-        const storageId = await storageOfCluster(this.runtime.pool, clusterId);
+        storageId = await storageOfCluster(this.runtime.pool, clusterId);
         if (!storageId) {
           if (!reportedNoStorage)
             this.logger.warn({ clusterId }, 'no storage is configured for this cluster; nothing to scan yet');
@@ -74,6 +94,7 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
           waitMs = NO_STORAGE_RETRY_MS;
         } else {
           reportedNoStorage = false;
+          if (!(await this.applyApprovals(elector, storageId))) return;
           waitMs = await this.scanOnce(elector, storageId, signal);
         }
       } catch (error) {
@@ -85,17 +106,72 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
         this.logger.error({ err: error }, 'scan failed; retrying');
         waitMs = FAILURE_RETRY_MS;
       }
-      await sleep(waitMs, signal);
+      if (!(await this.idle(elector, storageId, waitMs, signal))) return;
     }
   }
 
-  /** One scan (or the rest of an interrupted one); returns how long to wait before the next. */
-  private async scanOnce(elector: LeaderElector, storageId: string, signal: AbortSignal): Promise<number> {
+  /**
+   * Waits `ms` before the next scan, applying the approvals of held removals that arrive meanwhile.
+   * False when this node lost its term.
+   */
+  private async idle(
+    elector: LeaderElector,
+    storageId: string | undefined,
+    ms: number,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const until = performance.now() + ms;
+    for (;;) {
+      const left = until - performance.now();
+      if (signal.aborted || left <= 0 || this.rescanRequested) return true;
+      await sleep(Math.min(left, APPROVAL_POLL_MS), signal);
+      if (signal.aborted || !storageId || performance.now() >= until) continue;
+      if (!(await this.applyApprovals(elector, storageId))) return false;
+    }
+  }
+
+  /**
+   * Applies operators' approvals of held removals (fenced; the storage re-checked first). False when
+   * this node lost its term; any other failure is logged and retried at the next round.
+   */
+  private async applyApprovals(elector: LeaderElector, storageId: string): Promise<boolean> {
     const fence = elector.fenceContext('scan');
-    // Not leading any more: the demotion aborts this loop.
-    if (!fence) return NO_STORAGE_RETRY_MS;
-    const values = this.runtime.settings.current.values;
-    const scanner = new Scanner({
+    // Not leading any more: the demotion aborts the loop.
+    if (!fence) return true;
+    const approvals = new RemovalApprovals({
+      pool: this.runtime.pool,
+      scanner: this.scannerFor(storageId),
+      storageProblem: () =>
+        this.runtime.health.isHealthy('storage')
+          ? null
+          : (this.runtime.health.state('storage')?.lastError ?? 'no storage health check has passed yet'),
+      logger: this.logger,
+    });
+    try {
+      await approvals.applyOpen(fence);
+      this.lastApprovalError = undefined;
+      return true;
+    } catch (error) {
+      if (error instanceof StaleTermError) {
+        this.logger.warn(
+          { reason: error.reason },
+          'approved removals refused: this node no longer holds the term',
+        );
+        return false;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      const last = this.lastApprovalError;
+      if (!last || last.message !== message || Date.now() - last.at >= APPROVAL_ERROR_LOG_MS) {
+        this.logger.error({ err: error }, 'applying approved removals failed; retrying at the next round');
+        this.lastApprovalError = { message, at: Date.now() };
+      }
+      return true;
+    }
+  }
+
+  /** The scanner of the cluster's storage at this node's mount point, ingesting into the catalog. */
+  private scannerFor(storageId: string): Scanner {
+    return new Scanner({
       pool: this.runtime.pool,
       walker: new ThreadStorageWalker(),
       sentinel: new FileStorageSentinel(),
@@ -108,6 +184,17 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
       root: this.runtime.mountPoint,
       logger: this.logger,
     });
+  }
+
+  /** One scan (or the rest of an interrupted one); returns how long to wait before the next. */
+  private async scanOnce(elector: LeaderElector, storageId: string, signal: AbortSignal): Promise<number> {
+    const fence = elector.fenceContext('scan');
+    // Not leading any more: the demotion aborts this loop.
+    if (!fence) return NO_STORAGE_RETRY_MS;
+    const values = this.runtime.settings.current.values;
+    const scanner = this.scannerFor(storageId);
+    // Telemetry reports this run from its first batch on, never the last run's totals as if current.
+    this.runtime.scanProgress.current = { found: 0, processed: 0, left: 0, ratePerSecond: 0 };
     const started = Date.now();
     const result = await scanner.runScan(fence, {
       concurrency: values.scanner_concurrency_value,

@@ -51,6 +51,7 @@ const LIST_HELD = `
 SELECT dir, name, (extract(epoch FROM detected_at) * 1000)::float8 AS detected_ms
   FROM portico.scan_removals
  WHERE cluster_id = $1 AND state = 'held' AND (dir, name) > ($2, $3)
+   AND ($5::int8 IS NULL OR run_id <= $5::int8)
  ORDER BY dir, name
  LIMIT $4`;
 
@@ -135,18 +136,23 @@ export class ScanRemovalsRepository {
     return (await client.query(DISCARD_CANDIDATES, [runId])).rowCount ?? 0;
   }
 
-  /** Held removals in path order, after `after` (keyset paging). */
+  /**
+   * Held removals in path order, after `after` (keyset paging); with `upToRun`, only those held by
+   * runs up to that one (an operator's approval of "every removal held when I approved").
+   */
   async listHeld(
     db: Queryable,
     clusterId: string,
     after: PathKey | null,
     limit: number,
+    upToRun: string | null = null,
   ): Promise<HeldRemoval[]> {
     const { rows } = await db.query<{ dir: string; name: string; detected_ms: number }>(LIST_HELD, [
       clusterId,
       after?.dir ?? '',
       after?.name ?? '',
       limit,
+      upToRun,
     ]);
     return rows.map((row) => ({ dir: row.dir, name: row.name, detectedAtMs: row.detected_ms }));
   }

@@ -84,6 +84,33 @@ export interface ScanResult {
   readonly nextSettleInMs: number | null;
 }
 
+/** What an operator's approval applies to, and how it is recorded. */
+export interface ApproveOptions {
+  /** Only these paths; else every held removal (of runs up to `upToRun`, when given). */
+  readonly paths?: readonly string[];
+  /** Leave removals held by later runs (ids are strings: bigint) for another approval. */
+  readonly upToRun?: string;
+  /** For the audit of fenced writes, e.g. `approval <id>`. */
+  readonly subject?: string;
+  /** Runs inside each page's fenced transaction, with what the page did: the record commits with it. */
+  readonly onPage?: (client: PoolClient, page: { removed: number; cancelled: number }) => Promise<void>;
+}
+
+/**
+ * Held removals were not applied: the storage does not look mounted (sentinel missing, unreadable
+ * or naming another storage). Nothing was written; approve again, or let the caller retry, once
+ * the mount is back.
+ */
+export class RemovalsNotAppliedError extends Error {
+  override readonly name = 'RemovalsNotAppliedError';
+  constructor(
+    /** What is wrong with the storage, e.g. "the storage at /mnt/nas does not look mounted (sentinel missing)". */
+    readonly reason: string,
+  ) {
+    super(`removals not applied: ${reason}; remount it and approve again`);
+  }
+}
+
 export interface ApprovalResult {
   /** Removed from the index (and handed to the sink when the catalogue knew them). */
   readonly removed: number;
@@ -250,10 +277,7 @@ export class Scanner {
    * that is back is not removed (its held removal is dropped). Refused while the storage does not
    * look mounted. Fenced: only the leader applies them.
    */
-  async approveRemovals(
-    fence: FenceContext,
-    options: { paths?: readonly string[] } = {},
-  ): Promise<ApprovalResult> {
+  async approveRemovals(fence: FenceContext, options: ApproveOptions = {}): Promise<ApprovalResult> {
     const { pool, root } = this.deps;
     const clusterId = fence.clusterId;
     const [known, reading] = await Promise.all([
@@ -261,30 +285,38 @@ export class Scanner {
       this.deps.sentinel.read(root),
     ]);
     if (reading.state !== 'present' || known === null || reading.storageId !== known) {
-      throw new Error(
-        `removals not applied: the storage at ${root} does not look mounted (sentinel ` +
-          `${reading.state === 'present' ? `names storage ${reading.storageId}` : reading.state}); remount it and approve again`,
+      throw new RemovalsNotAppliedError(
+        `the storage at ${root} does not look mounted (sentinel ` +
+          `${reading.state === 'present' ? `names storage ${reading.storageId}` : reading.state})`,
       );
     }
     const totals = { removed: 0, cancelled: 0, kept: 0 };
     const pages: AsyncIterable<PathKey[]> | Iterable<PathKey[]> = options.paths
       ? chunksOf(options.paths.map(splitPath), REMOVALS_PER_TRANSACTION)
-      : this.heldPages(clusterId);
+      : this.heldPages(clusterId, options.upToRun ?? null);
     for await (const keys of pages) {
       const probes = await this.deps.walker.probe(root, keys.map(pathOf));
       const back = keys.filter((_, index) => probes[index]!.state === 'present');
       const gone = keys.filter((_, index) => probes[index]!.state === 'missing');
       totals.kept += keys.length - back.length - gone.length;
-      const removed = await this.fenced(fence, 'scan-approve-removals', async (client) => {
-        totals.cancelled += await this.removals.cancelHeld(client, clusterId, back);
-        const rows = await this.removals.applyHeld(client, clusterId, gone);
-        const changes = rows
-          .filter((row) => row.handedOff)
-          .map((row): ScanChange => ({ kind: 'remove', path: pathOf(row) }));
-        if (changes.length > 0) await this.deps.sink.apply(client, changes);
-        return rows.length;
-      });
-      totals.removed += removed;
+      const page = await this.fenced(
+        fence,
+        'scan-approve-removals',
+        async (client) => {
+          const cancelled = await this.removals.cancelHeld(client, clusterId, back);
+          const rows = await this.removals.applyHeld(client, clusterId, gone);
+          const changes = rows
+            .filter((row) => row.handedOff)
+            .map((row): ScanChange => ({ kind: 'remove', path: pathOf(row) }));
+          if (changes.length > 0) await this.deps.sink.apply(client, changes);
+          const done = { removed: rows.length, cancelled };
+          await options.onPage?.(client, done);
+          return done;
+        },
+        options.subject,
+      );
+      totals.removed += page.removed;
+      totals.cancelled += page.cancelled;
     }
     this.deps.logger?.info({ clusterId, ...totals }, 'held removals approved');
     return totals;
@@ -304,7 +336,7 @@ export class Scanner {
     );
   }
 
-  private async *heldPages(clusterId: string): AsyncGenerator<PathKey[]> {
+  private async *heldPages(clusterId: string, upToRun: string | null): AsyncGenerator<PathKey[]> {
     let after: PathKey | null = null;
     for (;;) {
       const page: HeldRemoval[] = await this.removals.listHeld(
@@ -312,6 +344,7 @@ export class Scanner {
         clusterId,
         after,
         REMOVALS_PER_TRANSACTION,
+        upToRun,
       );
       if (page.length === 0) return;
       yield page.map((removal) => ({ dir: removal.dir, name: removal.name }));
