@@ -12,11 +12,10 @@ import { promisify } from 'node:util';
 import { CatalogRepository } from '@portico/catalog';
 import { createBoss, createPool, inTransaction } from '@portico/db';
 import { transcodeAssetJob, transferUploadJob, type JobPayload } from '@portico/jobs-contracts';
-import { ensureQueues, type JobContext, JobProducer } from '@portico/jobs-runtime';
+import { ensureQueues, type JobContext, JobProducer, KeyedSemaphores } from '@portico/jobs-runtime';
 import { FfmpegMediaTool, type FfmpegJob, type RunOptions, type RunResult } from '@portico/media';
 import {
   NodeOutputFiles,
-  ProfileSlots,
   ProxyStoreLocator,
   TranscodeHandler,
   TranscodeServices,
@@ -105,7 +104,7 @@ export const transcodeRole: Benchmark = {
         proxyStore: new FixedProxyStore(proxyStoreId),
         producer: new JobProducer(boss),
         profiles: () => DEFAULT_TRANSCODE_PROFILES,
-        slots: new ProfileSlots(() => 1),
+        slots: new KeyedSemaphores(() => 1),
         logger: { info: () => undefined, warn: () => undefined },
       }),
     );

@@ -1,6 +1,7 @@
 // Public API of the job runtime: producer, consumer core, lease store, reaper, wake-ups.
 export * from './errors';
 export * from './slots';
+export * from './live-semaphore';
 export * from './idempotency';
 export * from './lease-store';
 export * from './wakeups';

@@ -11,7 +11,6 @@ export {
   type TranscodeServicesInit,
   type TranscodeLogger,
 } from './support/transcode-services';
-export { ProfileSlots } from './support/profile-slots';
 export { OutputFiles } from './support/output-files';
 export { NodeOutputFiles } from './support/output-files.adapter';
 export { ProxyStoreLocator } from './stores/proxy-store-locator';

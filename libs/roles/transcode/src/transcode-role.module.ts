@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { KeyedSemaphores } from '@portico/jobs-runtime';
 import { FfmpegMediaTool, MediaTool } from '@portico/media';
 import { LOGGER, type Logger, NODE_RUNTIME, type NodeRuntime } from '@portico/platform';
 import { FileHasher, FsStoragePaths, NodeFileHasher, StoragePaths } from '@portico/storage';
@@ -6,7 +7,6 @@ import { FileHasher, FsStoragePaths, NodeFileHasher, StoragePaths } from '@porti
 import { TranscodeHandler } from './handlers/transcode.handler.provider';
 import { ControlPlaneProxyStoreLocator } from './stores/control-plane-proxy-store.adapter';
 import { NodeOutputFiles } from './support/output-files.adapter';
-import { ProfileSlots } from './support/profile-slots';
 import { TranscodeServices } from './support/transcode-services';
 
 /**
@@ -50,7 +50,7 @@ import { TranscodeServices } from './support/transcode-services';
           profiles: () => runtime.settings.current.values.transcode_profiles,
           // The runtime gives the consumer max_transcoding_jobs × profiles slots; these hold each
           // profile to max_transcoding_jobs (SPEC 2.3: the setting is per profile).
-          slots: new ProfileSlots(() => runtime.settings.current.values.max_transcoding_jobs),
+          slots: new KeyedSemaphores(() => runtime.settings.current.values.max_transcoding_jobs),
           logger: logger.child({ role: 'TRANSCODE' }),
         }),
     },

@@ -12,6 +12,5 @@ export {
   type TransferServicesInit,
   type TransferLogger,
 } from './support/transfer-services';
-export { TransferSlots } from './support/transfer-slots';
 export { TransferCatalogError, TransferConfigError } from './support/transfer-errors';
 export { heartbeatProgress, progressRecord, type ProgressRecord } from './support/transfer-progress';

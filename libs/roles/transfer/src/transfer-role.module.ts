@@ -1,4 +1,5 @@
 import { Module, type OnModuleDestroy } from '@nestjs/common';
+import { LiveSemaphore } from '@portico/jobs-runtime';
 import { LOGGER, type Logger, NODE_RUNTIME, type NodeRuntime } from '@portico/platform';
 import { MultipartStateRepository, S3ObjectStoreFactory } from '@portico/object-store';
 import { FsStoragePaths, StoragePaths } from '@portico/storage';
@@ -10,7 +11,6 @@ import { UploadHandler } from './handlers/upload.handler.provider';
 import { TransferStores } from './stores/transfer-stores';
 import { NodeLocalFiles } from './support/local-files.adapter';
 import { TransferServices } from './support/transfer-services';
-import { TransferSlots } from './support/transfer-slots';
 
 /**
  * The TRANSFER role: uploads outputs to the proxy store, archives originals, restores them, and
@@ -54,7 +54,7 @@ import { TransferSlots } from './support/transfer-slots';
           files: new NodeLocalFiles(),
           // Upload, archive and export consumers each get this many slots from the runtime; the
           // shared semaphore keeps their sum to the setting.
-          uploadSlots: new TransferSlots(
+          uploadSlots: new LiveSemaphore(
             () => runtime.settings.current.values.file_upload_parallel_uploads_num,
           ),
           logger: logger.child({ role: 'TRANSFER' }),

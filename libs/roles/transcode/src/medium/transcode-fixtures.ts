@@ -16,6 +16,7 @@ import {
   JobAdmin,
   JobConsumer,
   JobProducer,
+  KeyedSemaphores,
   PgLeaseStore,
 } from '@portico/jobs-runtime';
 import { FfmpegMediaTool, type FfmpegJob, type RunOptions, type RunResult } from '@portico/media';
@@ -26,7 +27,6 @@ import { type Pool } from 'pg';
 import { TranscodeHandler } from '../handlers/transcode.handler.provider';
 import { ProxyStoreLocator } from '../stores/proxy-store-locator';
 import { NodeOutputFiles } from '../support/output-files.adapter';
-import { ProfileSlots } from '../support/profile-slots';
 import { TranscodeServices } from '../support/transcode-services';
 
 const exec = promisify(execFile);
@@ -105,7 +105,7 @@ export async function transcodeNode(pool: Pool, databaseUrl: string, tmpDir: str
       proxyStore: new FixedProxyStore(proxyStoreId),
       producer,
       profiles: () => DEFAULT_TRANSCODE_PROFILES,
-      slots: new ProfileSlots(() => 1),
+      slots: new KeyedSemaphores(() => 1),
       logger: { info: () => undefined, warn: () => undefined },
       progressIntervalMs: 0,
     }),

@@ -8,7 +8,7 @@ import { type FileHasher, type StoragePaths } from '@portico/storage';
 
 import { type ProxyStoreLocator } from '../stores/proxy-store-locator';
 import { type OutputFiles } from './output-files';
-import { type ProfileSlots } from './profile-slots';
+import { type KeyedSemaphores } from '@portico/jobs-runtime';
 
 export interface TranscodeLogger {
   info(fields: object, message: string): void;
@@ -26,7 +26,7 @@ export interface TranscodeServicesInit {
   /** The live `transcode_profiles` setting. */
   readonly profiles: () => TranscodeProfiles;
   /** One semaphore per profile, sized by `max_transcoding_jobs`. */
-  readonly slots: ProfileSlots;
+  readonly slots: KeyedSemaphores;
   readonly logger: TranscodeLogger;
   /** Heartbeats at most this often. Default 2 s. */
   readonly progressIntervalMs?: number;
@@ -41,7 +41,7 @@ export class TranscodeServices {
   readonly proxyStore: ProxyStoreLocator;
   readonly producer: Pick<JobProducer, 'send' | 'wake'>;
   readonly profiles: () => TranscodeProfiles;
-  readonly slots: ProfileSlots;
+  readonly slots: KeyedSemaphores;
   readonly logger: TranscodeLogger;
   readonly progressIntervalMs: number;
   readonly catalog = new CatalogRepository();

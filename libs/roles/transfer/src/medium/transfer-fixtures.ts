@@ -15,12 +15,11 @@ import {
   StorageViewCache,
 } from '@portico/control-plane-client';
 import { inTransaction } from '@portico/db';
-import { type JobContext } from '@portico/jobs-runtime';
+import { type JobContext, LiveSemaphore } from '@portico/jobs-runtime';
 import { createS3Client, MIB, MultipartStateRepository, S3ObjectStoreFactory } from '@portico/object-store';
 import { TransferStores } from '../stores/transfer-stores';
 import { NodeLocalFiles } from '../support/local-files.adapter';
 import { TransferServices } from '../support/transfer-services';
-import { TransferSlots } from '../support/transfer-slots';
 import { FsStoragePaths } from '@portico/storage';
 import { type Pool } from 'pg';
 
@@ -155,7 +154,7 @@ export async function transferCluster(pool: Pool, services: TestServices): Promi
     ),
     paths: new FsStoragePaths(root),
     files: new NodeLocalFiles(path.join(base, 'scratch')),
-    uploadSlots: new TransferSlots(() => 2),
+    uploadSlots: new LiveSemaphore(() => 2),
     logger: silent,
     progressIntervalMs: 0,
   });

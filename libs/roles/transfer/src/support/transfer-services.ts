@@ -6,7 +6,7 @@ import { type StoragePaths } from '@portico/storage';
 
 import { type TransferStores } from '../stores/transfer-stores';
 import { type LocalFiles } from './local-files';
-import { type TransferSlots } from './transfer-slots';
+import { type LiveSemaphore } from '@portico/jobs-runtime';
 
 export interface TransferLogger {
   info(fields: object, message: string): void;
@@ -19,7 +19,7 @@ export interface TransferServicesInit {
   readonly paths: StoragePaths;
   readonly files: LocalFiles;
   /** Shared by uploads, archives and exports (`file_upload_parallel_uploads_num`). */
-  readonly uploadSlots: TransferSlots;
+  readonly uploadSlots: LiveSemaphore;
   readonly logger: TransferLogger;
   /** Heartbeats at most this often. Default 2 s. */
   readonly progressIntervalMs?: number;
@@ -30,7 +30,7 @@ export class TransferServices {
   readonly stores: TransferStores;
   readonly paths: StoragePaths;
   readonly files: LocalFiles;
-  readonly uploadSlots: TransferSlots;
+  readonly uploadSlots: LiveSemaphore;
   readonly logger: TransferLogger;
   readonly progressIntervalMs: number;
   readonly catalog = new CatalogRepository();
