@@ -14,9 +14,10 @@
 // claimable by any newer term.
 import { randomUUID } from 'node:crypto';
 
-import { type EventRow, toEvent } from './catalog-rows';
+import { ASSET_COLUMNS, FILE_COLUMNS, FILES_FROM } from './catalog.repository';
+import { type AssetRow, type EventRow, type FileRow, toAsset, toEvent, toFile } from './catalog-rows';
 import { EventClaimLostError } from './errors';
-import type { CatalogPage } from './model/catalog-model';
+import type { Asset, CatalogFile, CatalogPage } from './model/catalog-model';
 import { isSeqCursor, pageOf } from './model/cursor';
 import type { CatalogEvent, EventKind, EventState, NewEvent } from './model/events';
 import type { SqlClient } from './sql-client';
@@ -64,6 +65,12 @@ UPDATE portico.events e
        updated_at = now()
  WHERE e.id = $1 AND e.state = 'running' AND $2::uuid = ANY (e.pending_jobs)
 RETURNING ${EVENT_COLUMNS}`;
+
+// The assets an event names, directly or through one of their files (of the event's cluster only).
+const TARGET_ASSETS = `
+SELECT a.id FROM portico.assets a WHERE a.cluster_id = $1 AND a.id = ANY ($2::uuid[])
+UNION
+SELECT f.asset_id FROM portico.files f WHERE f.cluster_id = $1 AND f.id = ANY ($3::uuid[])`;
 
 export interface EventListQuery {
   readonly clusterId: string;
@@ -132,6 +139,33 @@ export class EventsRepository {
   }
 
   /**
+   * The assets an event targets (named, or owning a named file) with all their files (removed
+   * ones included), for the leader turning it into jobs. Ids that are not in the event's cluster
+   * are simply absent.
+   */
+  async targetsOf(
+    db: SqlClient,
+    event: Pick<CatalogEvent, 'clusterId' | 'assetIds' | 'fileIds'>,
+  ): Promise<Array<{ asset: Asset; files: CatalogFile[] }>> {
+    if (event.assetIds.length === 0 && event.fileIds.length === 0) return [];
+    const values = [event.clusterId, [...event.assetIds], [...event.fileIds]];
+    const assets = await db.query<AssetRow>(
+      `SELECT ${ASSET_COLUMNS} FROM portico.assets a WHERE a.id IN (${TARGET_ASSETS}) ORDER BY a.seq`,
+      values,
+    );
+    if (assets.rows.length === 0) return [];
+    const files = await db.query<FileRow>(
+      `SELECT ${FILE_COLUMNS} FROM ${FILES_FROM} WHERE f.asset_id IN (${TARGET_ASSETS}) ORDER BY f.seq`,
+      values,
+    );
+    const all = files.rows.map(toFile);
+    return assets.rows.map((row) => ({
+      asset: toAsset(row),
+      files: all.filter((file) => file.assetId === row.id),
+    }));
+  }
+
+  /**
    * Claims the oldest claimable events for `term`: queued ones, and claims of an older term that
    * were never dispatched. Run it in the fenced transaction that also enqueues their jobs and
    * calls markDispatched. Events come back oldest first.
@@ -186,6 +220,29 @@ export class EventsRepository {
       jobId,
       failure === undefined ? null : `job ${jobId}: ${failure}`,
     ]);
+    return rows[0] ? toEvent(rows[0]) : undefined;
+  }
+
+  /**
+   * Claims one claimable event (queued, or an older term's undispatched claim) for `term` and
+   * ends it failed at once, in one statement: for an event the leader gave up on (its dispatch
+   * kept failing). Undefined when it is not claimable by `term` any more.
+   */
+  async failClaimable(
+    db: SqlClient,
+    eventId: string,
+    claim: Pick<ClaimRequest, 'term' | 'nodeId'>,
+    reason: string,
+  ): Promise<CatalogEvent | undefined> {
+    const { rows } = await db.query<EventRow>(
+      `UPDATE portico.events e
+          SET state = 'failed', reason = $4, claimed_term = $2, claimed_by = $3, claimed_at = now(),
+              dispatched_at = now(), updated_at = now()
+        WHERE e.id = $1
+          AND (e.state = 'queued' OR (e.state = 'running' AND e.dispatched_at IS NULL AND e.claimed_term < $2))
+      RETURNING ${EVENT_COLUMNS}`,
+      [eventId, claim.term, claim.nodeId, reason],
+    );
     return rows[0] ? toEvent(rows[0]) : undefined;
   }
 

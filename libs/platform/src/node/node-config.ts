@@ -21,6 +21,8 @@ export interface NodeConfig {
   roles: Role[];
   controlPlaneUrl: string;
   credentials: NodeCredentials;
+  /** The environment the node booted with, for `env:NAME` secret references (read once, here). */
+  secretEnv: Readonly<Record<string, string | undefined>>;
 }
 
 /** Builds the node's local config once, at boot, from config.ini and PORTICO_* env. */
@@ -54,6 +56,7 @@ export function loadNodeConfig(
     roles,
     controlPlaneUrl,
     credentials: credentialsOf(storageGatewayId, authToken, joinToken, file),
+    secretEnv: Object.freeze({ ...input.env }),
   };
 }
 

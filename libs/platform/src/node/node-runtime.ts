@@ -49,6 +49,8 @@ export interface NodeRuntime {
   jobs: NodeJobs;
   /** The cluster's storage and object stores as this node sees them, one cache for all roles. */
   storageView: StorageViewCache;
+  /** Where `env:NAME` secret references of object stores resolve (the boot environment). */
+  secretEnv: Readonly<Record<string, string | undefined>>;
   /** The leader's scan reports its progress here, for telemetry (found / processed / left, rate). */
   scanProgress: {
     current?: { found: number; processed: number; left: number; ratePerSecond: number; files?: number };
@@ -249,6 +251,7 @@ export async function startNodeRuntime(config: NodeConfig, context: AppContext):
     storageView: new StorageViewCache((version) => identity.client.myStorage(version), {
       logger: nodeLogger,
     }),
+    secretEnv: config.secretEnv,
     scanProgress,
     readiness: readinessChecksFor(health),
   };

@@ -39,8 +39,7 @@ import { TransferServices } from './support/transfer-services';
           states: new MultipartStateRepository(runtime.pool),
           logger: log,
         });
-        // The node's environment is read once here, at boot: it holds the env:NAME secrets.
-        return new TransferStores(runtime.storageView, factory, { env: { ...process.env } });
+        return new TransferStores(runtime.storageView, factory, { env: runtime.secretEnv });
       },
     },
     {
