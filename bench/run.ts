@@ -11,6 +11,10 @@ interface Entry {
 }
 
 const BENCHMARKS: Readonly<Record<string, Entry>> = {
+  pipeline: {
+    summary: '10,000 files of 4 KiB appear on a one-node cluster -> all checksummed; vs raw pg-boss',
+    load: async () => (await import('./pipeline/pipeline.bench')).pipeline,
+  },
   catalog: {
     summary: 'fenced ingest of file batches + checksum jobs vs raw pg-boss inserts; re-ingest',
     load: async () => (await import('./catalog/catalog.bench')).catalog,

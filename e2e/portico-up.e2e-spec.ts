@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { getJson, startApp, type AppProcess } from '@portico/testing';
 
 // `npm start` is `portico up` on the embedded defaults: this runs exactly that (embedded
@@ -38,6 +39,48 @@ describe('portico up', () => {
       status: 200,
       body: { info: { database: { status: 'up' }, 'control-plane': { status: 'up' } } },
     });
+
+    // The local S3 endpoint, its buckets and its keys, as printed, let a user into both buckets.
+    const [, endpoint, buckets] = /S3 endpoint\s+(http:\/\/127\.0\.0\.1:\d+)\s+buckets (.+)$/.exec(
+      await up.waitForLine(/S3 endpoint\s+http/),
+    )!;
+    expect(buckets!.split(', ')).toEqual(['portico-proxies', 'portico-archive']);
+    const [, accessKeyId, secretAccessKey, region] =
+      /S3 keys\s+access key (\S+)\s+secret key (\S+)\s+region (\S+)$/.exec(
+        await up.waitForLine(/S3 keys\s/),
+      )!;
+    expect(await up.waitForLine(/aws --endpoint-url/)).toContain(
+      `AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey} ` +
+        `aws --endpoint-url ${endpoint} --region ${region} s3 ls --recursive s3://portico-proxies`,
+    );
+    const bucketAnswers = async (
+      credentials: { accessKeyId: string; secretAccessKey: string },
+      bucket: string,
+    ) => {
+      const s3 = new S3Client({
+        endpoint,
+        region: region!,
+        forcePathStyle: true,
+        credentials,
+        maxAttempts: 1,
+      });
+      try {
+        return await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+      } finally {
+        s3.destroy();
+      }
+    };
+    // The SDK's notice about its future releases on Node 20 would bury this test's own output.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    const printed = { accessKeyId: accessKeyId!, secretAccessKey: secretAccessKey! };
+    for (const bucket of ['portico-proxies', 'portico-archive'])
+      await expect(bucketAnswers(printed, bucket)).resolves.toMatchObject({
+        $metadata: { httpStatusCode: 200 },
+      });
+    // ...and it is the key that lets one in (the local endpoint checks keys, not signatures).
+    await expect(
+      bucketAnswers({ ...printed, accessKeyId: 'NOT-THE-KEY' }, 'portico-proxies'),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
 
     // The node runs from a config.ini an operator could read and edit; it holds no stray secrets in the console output.
     const config = readFileSync(path.join(varDir, 'nodes/node-1/config.ini'), 'utf8');

@@ -11,8 +11,8 @@ import { ensureCommands, startApp, waitFor, type AppProcess } from '@portico/tes
 // The quick start of the README, as a user does it: `npm start` (= `portico up` on the embedded
 // defaults), copy a video, an image and an audio file into the storage folder, and within a
 // minute the catalog shows each checksummed and probed, with its proxy (and, for the video, its
-// keyframes and poster) stored in the local S3 endpoint. It is checked through the API, the
-// bucket itself and `portico status`, all found the way a user finds them.
+// keyframes and poster) stored in the local S3 endpoint, and the asset ready. It is checked through
+// the API, the bucket itself and `portico status`, all found the way a user finds them.
 
 type FormatKind = CatalogFile['formatKind'];
 type MediaKind = AssetDetail['kind'];
@@ -61,6 +61,8 @@ let up: AppProcess | undefined;
 let admin: ControlPlaneClient;
 let clusterId: string;
 let s3Endpoint: string;
+/** The local S3 endpoint's keys, as `portico up` prints them. */
+let s3Keys: { accessKeyId: string; secretAccessKey: string };
 /** Set by the catalog test, read by the ones after it. */
 let catalogued: Map<string, AssetDetail> | undefined;
 
@@ -90,6 +92,10 @@ beforeAll(async () => {
   s3Endpoint = /S3 endpoint\s+(http:\/\/127\.0\.0\.1:\d+)\s+buckets .*portico-proxies/.exec(
     await up.waitForLine(/S3 endpoint\s+http/),
   )![1]!;
+  const [, accessKeyId, secretAccessKey] = /S3 keys\s+access key (\S+)\s+secret key (\S+)/.exec(
+    await up.waitForLine(/S3 keys\s/),
+  )!;
+  s3Keys = { accessKeyId: accessKeyId!, secretAccessKey: secretAccessKey! };
 
   // The credentials `portico status` uses, from the context file `portico up` writes.
   const context = JSON.parse(readFileSync(path.join(varDir, 'context.json'), 'utf8')) as {
@@ -126,6 +132,8 @@ describe('the quick start', () => {
     for (const sample of SAMPLES) {
       const asset = catalogued.get(sample.name)!;
       expect(asset).toMatchObject({ kind: sample.kind, path: sample.name, removed: false });
+      // Every output it should have is stored: the asset is ready, in the same commit as the last one.
+      expect(asset.status).toBe('ready');
       const [original, ...others] = filesOf(asset, 'ORIGINAL');
       expect(others).toEqual([]);
       expect(original).toMatchObject({ location: 'storage', path: sample.name, status: 'checksummed' });
@@ -170,7 +178,8 @@ describe('the quick start', () => {
       endpoint: s3Endpoint,
       region: proxyStore!.region,
       forcePathStyle: true,
-      credentials: await nodeCredentials(proxyStore!.id),
+      // The keys `portico up` printed: what a user would give aws-cli to look into the bucket.
+      credentials: s3Keys,
       // s3rver does not know the SDK's newer default checksums (see libs/object-store).
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
@@ -223,6 +232,11 @@ describe('the quick start', () => {
     expect(status.out).toMatch(/^cluster local \(\S+\) {2}operational$/m);
     expect(status.out).toMatch(/^leader {2}node-1 {2}term \d+/m);
     expect(status.out).toMatch(/^node-1\s+MAIN,CHECKSUM,TRANSCODE,TRANSFER\s+Active\s+yes \(term \d+\)/m);
+    // The catalog block: three assets, their originals checksummed, every output made stored.
+    expect(status.out).toMatch(/^catalog 3 assets: 3 ready$/m);
+    expect(status.out).toMatch(/^originals 3 files, \d+\.\d [KMG]iB: 3 checksummed$/m);
+    expect(status.out).toMatch(/^outputs (\d+)\/\1 stored: PROXY 3\/3, KEYFRAMES (\d+)\/\2, POSTER 1\/1$/m);
+    expect(status.out).toMatch(/^jobs {4}\d+ queued, \d+ active, \d+ dead letters?; 0 events pending$/m);
 
     // Nothing left queued, running or dead once the catalog shows everything stored.
     const jobs = await waitFor(
@@ -295,19 +309,6 @@ async function catalogState(): Promise<{ assets: Map<string, AssetDetail>; faile
 function requireCatalogued(): Map<string, AssetDetail> {
   if (!catalogued) throw new Error('the catalog test did not complete; see its failure above');
   return catalogued;
-}
-
-/**
- * `portico up` gives the local S3 endpoint's credentials only to its nodes: the test reads them as
- * node-1 does, with node-1's token from its config.ini.
- */
-async function nodeCredentials(storeId: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
-  const ini = readFileSync(path.join(varDir, 'nodes/node-1/config.ini'), 'utf8');
-  const token = /^auth-token = (.*)$/m.exec(ini)![1]!;
-  const view = await admin.withToken(token).myStorage();
-  const store = view?.objectStores.find((candidate) => candidate.id === storeId);
-  if (!store?.secretAccessKey) throw new Error(`node-1 does not get the secret of object store ${storeId}`);
-  return { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey };
 }
 
 /** Runs `portico <args>` to completion in the folder `portico up` runs in. */

@@ -15,14 +15,16 @@ import {
 } from './catalog-rows';
 import { CatalogConflictError, CatalogNotFoundError } from './errors';
 import { assertCatalogPath, baseName } from './model/catalog-path';
-import type {
-  Asset,
-  AssetDetail,
-  AssetStatus,
-  CatalogFile,
-  FileStatus,
-  FormatKind,
-  MediaKind,
+import {
+  type Asset,
+  type AssetDetail,
+  type AssetStatus,
+  type CatalogFile,
+  type FileStatus,
+  type FormatKind,
+  type MediaKind,
+  OUTPUT_FORMAT_KINDS,
+  type OutputFormatKind,
 } from './model/catalog-model';
 import {
   type ChecksumAlgorithm,
@@ -108,6 +110,13 @@ export interface ChecksumOutcome {
   readonly mismatches: string[];
   /** The original this file duplicates, when duplicate detection found one. */
   readonly duplicateOf: { readonly fileId: string; readonly assetId: string } | null;
+}
+
+export interface ReadinessOutcome {
+  /** The asset after the check (locked by the caller's transaction until it ends). */
+  readonly asset: Asset;
+  /** True for the one call that made it ready. */
+  readonly becameReady: boolean;
 }
 
 export interface RemovalOutcome {
@@ -326,6 +335,51 @@ WITH gone AS (
 )
 SELECT (SELECT coalesce(array_agg(id), '{}') FROM gone) AS files,
        (SELECT coalesce(array_agg(id), '{}') FROM asset_gone) AS assets`;
+
+// The outputs the pipeline plans for an asset are its formats, made empty when its transcodes are
+// planned: an empty format is an output still to come, so the first output stored is never
+// mistaken for the last.
+const EXPECT_OUTPUTS = `
+WITH asset AS (
+  SELECT id FROM portico.assets WHERE id = $1 AND cluster_id = $2
+), made AS (
+  INSERT INTO portico.formats (id, asset_id, kind)
+  SELECT k.id, asset.id, k.kind FROM asset, unnest($3::uuid[], $4::text[]) AS k(id, kind)
+  ON CONFLICT (asset_id, kind) DO NOTHING
+)
+SELECT count(*)::int AS n FROM asset`;
+
+const LOCK_OUTPUT_FORMAT = `
+SELECT fm.id FROM portico.formats fm JOIN portico.assets a ON a.id = fm.asset_id
+ WHERE fm.asset_id = $1 AND a.cluster_id = $2 AND fm.kind = $3 AND fm.kind <> 'ORIGINAL'
+   FOR UPDATE OF fm`;
+
+const DROP_EMPTY_FORMAT = `
+DELETE FROM portico.formats fm
+ WHERE fm.id = $1 AND NOT EXISTS (SELECT 1 FROM portico.files f WHERE f.asset_id = $2 AND f.format_id = fm.id)`;
+
+// NO KEY UPDATE: it serializes readiness checks of one asset without blocking the key-share locks
+// that inserting its files takes (a FOR UPDATE here would deadlock two transcodes of one asset).
+const LOCK_ASSET = `
+SELECT ${ASSET_COLUMNS} FROM portico.assets a WHERE a.id = $1 AND a.cluster_id = $2 FOR NO KEY UPDATE`;
+
+// Ready when no output format lacks files in the cluster's proxy store or has one not stored yet.
+// ORIGINAL copies (archives) are not outputs. Look-ups go through files_asset_idx.
+const MARK_READY = `
+UPDATE portico.assets a SET status = 'ready', status_reason = NULL, updated_at = now()
+ WHERE a.id = $1 AND a.cluster_id = $2 AND a.status = 'checksummed'
+   AND NOT EXISTS (
+     SELECT 1
+       FROM portico.formats fm
+       CROSS JOIN LATERAL (
+         SELECT count(*) AS files, count(*) FILTER (WHERE f.status <> 'stored') AS unstored
+           FROM portico.files f
+          WHERE f.asset_id = a.id AND f.format_id = fm.id AND f.location = 'object_store' AND NOT f.removed
+            AND f.object_store_id = (SELECT s.id FROM portico.object_stores s
+                                      WHERE s.cluster_id = $2 AND s.purpose = 'proxy')
+       ) o
+      WHERE fm.asset_id = a.id AND fm.kind <> 'ORIGINAL' AND (o.files = 0 OR o.unstored > 0))
+RETURNING ${ASSET_COLUMNS}`;
 
 /** The catalog's writes and point look-ups (lists are in CatalogListRepository). */
 export class CatalogRepository {
@@ -586,6 +640,74 @@ export class CatalogRepository {
     const file = rowCount ? await this.getFile(db, fileId, clusterId) : undefined;
     if (!file) throw fileNotFound(fileId, clusterId);
     return file;
+  }
+
+  /**
+   * Plans outputs of an asset (with its transcode jobs): their formats are made, empty, so that the
+   * asset is not ready before each has its files stored. Idempotent.
+   */
+  async expectOutputs(
+    db: SqlClient,
+    clusterId: string,
+    assetId: string,
+    kinds: readonly OutputFormatKind[],
+  ): Promise<void> {
+    const unique = [...new Set(kinds)];
+    for (const kind of unique)
+      if (!(OUTPUT_FORMAT_KINDS as readonly string[]).includes(kind))
+        throw new RangeError(
+          `"${String(kind)}" is not an output format (one of ${OUTPUT_FORMAT_KINDS.join(', ')})`,
+        );
+    const { rows } = await db.query<{ n: number }>(EXPECT_OUTPUTS, [
+      assetId,
+      clusterId,
+      unique.map(() => randomUUID()),
+      unique,
+    ]);
+    if (!rows[0]?.n) throw assetNotFound(assetId, clusterId);
+  }
+
+  /**
+   * A planned output that turns out to have nothing to make (e.g. keyframes of a file that probes
+   * as audio): its format goes, unless files were recorded in it. True when it was dropped.
+   * Locks the format first, so that a file being recorded in it is either seen or waits.
+   */
+  async dropExpectedOutput(
+    db: SqlClient,
+    clusterId: string,
+    assetId: string,
+    kind: OutputFormatKind,
+  ): Promise<boolean> {
+    const { rows } = await db.query<{ id: string }>(LOCK_OUTPUT_FORMAT, [assetId, clusterId, kind]);
+    if (!rows[0]) return false;
+    const { rowCount } = await db.query(DROP_EMPTY_FORMAT, [rows[0].id, assetId]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  /**
+   * Marks a checksummed asset ready when every output planned for it is stored: each of its output
+   * formats has files in the cluster's proxy store, none pending (with no output format, nothing
+   * to transcode, it is ready at once). Empty, failed and ready assets are left as they are.
+   * Run it on the client of the transaction that recorded the change (a stored upload, a
+   * transcode's outcome): the asset row is locked by one statement and the outputs counted by the
+   * next, whose snapshot is taken after the lock is granted, so of two transactions storing the
+   * last outputs at once the second one counts after the first commits, and sees both.
+   */
+  async markReadyIfComplete(db: SqlClient, clusterId: string, assetId: string): Promise<ReadinessOutcome> {
+    const locked = await this.lockAsset(db, clusterId, assetId);
+    if (locked.status !== 'checksummed') return { asset: locked, becameReady: false };
+    const { rows } = await db.query<AssetRow>(MARK_READY, [assetId, clusterId]);
+    return rows[0] ? { asset: toAsset(rows[0]), becameReady: true } : { asset: locked, becameReady: false };
+  }
+
+  /**
+   * The asset, its row locked until the caller's transaction ends: readiness decisions on it wait
+   * for this transaction (files can still be recorded under it meanwhile).
+   */
+  async lockAsset(db: SqlClient, clusterId: string, assetId: string): Promise<Asset> {
+    const { rows } = await db.query<AssetRow>(LOCK_ASSET, [assetId, clusterId]);
+    if (!rows[0]) throw assetNotFound(assetId, clusterId);
+    return toAsset(rows[0]);
   }
 
   /**

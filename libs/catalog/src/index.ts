@@ -15,6 +15,7 @@ export {
   type IngestInput,
   type IngestResult,
   type ObjectFileInput,
+  type ReadinessOutcome,
   type RemovalOutcome,
   type StorageFileInput,
 } from './catalog.repository';

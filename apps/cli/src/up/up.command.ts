@@ -7,6 +7,7 @@ import { scrubSecrets } from '@portico/platform';
 import { ROLES } from '@portico/settings';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
 import { freePort } from './free-port';
+import { IngestProgress } from './ingest-progress';
 import { nodeConfigIni } from './node-config-file';
 import { writeContext } from '../context';
 import { ensureCluster, ensureNode, ensureStorageAndStores } from './register-nodes';
@@ -54,7 +55,9 @@ export async function up(options: UpOptions): Promise<number> {
   });
   let database: EmbeddedDatabase | undefined;
   let s3: LocalS3 | undefined;
+  let progress: IngestProgress | undefined;
   const shutdown = async (): Promise<void> => {
+    progress?.stop();
     await supervisor.stopAll();
     await s3?.stop();
     await database?.stop();
@@ -163,9 +166,23 @@ export async function up(options: UpOptions): Promise<number> {
       console.log(`  ${node.name.padEnd(14)} ${node.url}/health/ready   ${node.url}/metrics`);
     console.log(`  storage        ${storage}   (copy media files here)`);
     console.log(`  S3 endpoint    ${s3.endpoint}   buckets ${BUCKETS.join(', ')}`);
+    // The local endpoint's fixed, well-known credentials: printed so that the buckets can be looked into.
+    console.log(
+      `  S3 keys        access key ${s3.accessKeyId}   secret key ${s3.secretAccessKey}   region ${s3.region}`,
+    );
+    console.log(
+      `                 e.g. AWS_ACCESS_KEY_ID=${s3.accessKeyId} AWS_SECRET_ACCESS_KEY=${s3.secretAccessKey} ` +
+        `aws --endpoint-url ${s3.endpoint} --region ${s3.region} s3 ls --recursive s3://${BUCKETS[0]}`,
+    );
     console.log(`  database       ${scrubSecrets(databaseUrl)}   (${databaseNote})`);
     console.log(`  logs           ${logs}`);
     console.log('Press Ctrl-C to stop.');
+    // SPEC 3.3 "shows ingest progress": a line whenever the catalog changes, from the status API.
+    progress = new IngestProgress({
+      fetch: async () => (await admin.clusterStatus(cluster.id)).catalog,
+      print: (line) => console.log(line),
+    });
+    progress.start();
     await stopped;
   } catch (error) {
     failed = true;

@@ -7,7 +7,8 @@ export type MediaKind = (typeof MEDIA_KINDS)[number];
 
 /**
  * registered: catalogued, not checksummed yet; empty: a zero-byte original (never transcoded);
- * checksummed: the original's checksums are recorded; ready: its outputs exist; failed: see the reason.
+ * checksummed: the original's checksums are recorded; ready: its outputs exist (every output planned
+ * for it is stored in the proxy store; at once when none is planned); failed: see the reason.
  */
 export const ASSET_STATUSES = ['registered', 'empty', 'checksummed', 'ready', 'failed'] as const;
 export type AssetStatus = (typeof ASSET_STATUSES)[number];
@@ -21,6 +22,9 @@ export type FileStatus = (typeof FILE_STATUSES)[number];
 
 export const FORMAT_KINDS = ['ORIGINAL', 'PROXY', 'KEYFRAMES', 'POSTER'] as const;
 export type FormatKind = (typeof FORMAT_KINDS)[number];
+/** The formats the pipeline makes from an original, kept in the proxy store. */
+export const OUTPUT_FORMAT_KINDS = ['PROXY', 'KEYFRAMES', 'POSTER'] as const satisfies readonly FormatKind[];
+export type OutputFormatKind = (typeof OUTPUT_FORMAT_KINDS)[number];
 
 export const FILE_LOCATIONS = ['storage', 'object_store'] as const;
 export type FileLocation = (typeof FILE_LOCATIONS)[number];

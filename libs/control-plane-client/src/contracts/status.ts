@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AssetStatus } from './catalog';
 import { Id, IsoTime, NodeStatus, RoleName } from './common';
 
 export const LeaderInfo = z.object({
@@ -55,6 +56,47 @@ export const StorageStatus = z.object({
 });
 export type StorageStatus = z.infer<typeof StorageStatus>;
 
+const Count = z.number().int().nonnegative();
+
+/** The formats the pipeline makes from an original (the catalog's format kinds but ORIGINAL). */
+export const OUTPUT_FORMAT_KINDS = ['PROXY', 'KEYFRAMES', 'POSTER'] as const;
+export const OutputFormatKind = z.enum(OUTPUT_FORMAT_KINDS);
+
+/** Output files (in the proxy store) by state: pending until uploaded and verified, then stored. */
+export const OutputCounts = z.object({ stored: Count, pending: Count, failed: Count });
+export type OutputCounts = z.infer<typeof OutputCounts>;
+
+/**
+ * The catalogue at a glance (SPEC 3.3: `portico status`, the ingest progress of `portico up`):
+ * exact counts, taken when the status is asked for.
+ */
+export const CatalogSummary = z.object({
+  assets: z.object({
+    /** Assets whose original is on the storage. */
+    live: Count,
+    /** Of those, by status (registered, empty, checksummed, ready, failed). */
+    byStatus: z.record(AssetStatus, Count),
+    /** Assets whose original is no longer on the storage (copies in object stores may remain). */
+    removed: Count,
+  }),
+  /** Original files on the storage (one per live content version). */
+  originals: z.object({
+    files: Count,
+    bytes: Count,
+    checksummed: Count,
+    /** Zero-byte files: registered with their own status, never transcoded. */
+    empty: Count,
+    failed: Count,
+  }),
+  /** Files the pipeline made (proxies, keyframes, posters), by state, in all and per format. */
+  outputs: OutputCounts.extend({ total: Count, byFormat: z.record(OutputFormatKind, OutputCounts) }),
+  /** Events requested on the control plane that have not ended (queued or running). */
+  pendingEvents: Count,
+  /** The cluster's job queues: waiting (retries and delayed starts included), running, dead letters. */
+  jobs: z.object({ queued: Count, active: Count, dead: Count }),
+});
+export type CatalogSummary = z.infer<typeof CatalogSummary>;
+
 /** GET /clusters/:id/status: what `portico status` prints. */
 export const ClusterStatus = z.object({
   cluster: z.object({ id: Id, name: z.string() }),
@@ -66,6 +108,8 @@ export const ClusterStatus = z.object({
   problems: z.array(z.string()),
   /** The cluster's storage (one at most) and its scan. */
   storages: z.array(StorageStatus),
+  /** Counts of the cluster's catalogue, events and jobs. */
+  catalog: CatalogSummary,
   databaseTime: IsoTime,
 });
 export type ClusterStatus = z.infer<typeof ClusterStatus>;

@@ -18,8 +18,18 @@ function node(id: string, roles: StatusNode['roles'], overrides: Partial<StatusN
   };
 }
 
+const noCatalog: StatusInput['catalog'] = {
+  assetsByStatus: { registered: 0, empty: 0, checksummed: 0, ready: 0, failed: 0 },
+  assetsRemoved: 0,
+  originals: { files: 0, bytes: 0, checksummed: 0, empty: 0, failed: 0 },
+  outputs: [],
+  pendingEvents: 0,
+  queues: [],
+  deadLetterQueue: 'dead',
+};
+
 function input(nodes: StatusNode[], lease: StatusInput['lease']): StatusInput {
-  return { cluster: { id: 'c', name: 'cluster' }, nodes, lease, storages: [], now };
+  return { cluster: { id: 'c', name: 'cluster' }, nodes, lease, storages: [], catalog: noCatalog, now };
 }
 
 const everyRole = node('all', ['MAIN', 'CHECKSUM', 'TRANSCODE', 'TRANSFER']);

@@ -1,5 +1,6 @@
 import { ROLE_NAMES, type ClusterStatus, type NodeStatus } from '@portico/control-plane-client';
 import { isSilent, offlineReason } from '../telemetry/node-status';
+import { deriveCatalogStatus, type StatusCatalogCounts } from './catalog-status';
 import { deriveStorageStatus, type LeaderScanReport, type StatusStorage } from './storage-status';
 
 type RoleName = (typeof ROLE_NAMES)[number];
@@ -31,6 +32,7 @@ export interface StatusInput {
   readonly lease: StatusLease | null;
   /** The cluster's storage (one at most) with its scan state. */
   readonly storages: readonly StatusStorage[];
+  readonly catalog: StatusCatalogCounts;
   /** The database clock: lease expiry and silence are measured against it, never a node's clock. */
   readonly now: Date;
 }
@@ -113,6 +115,7 @@ export function deriveClusterStatus(input: StatusInput): ClusterStatus {
     operational: problems.length === 0,
     problems,
     storages: input.storages.map((storage) => deriveStorageStatus(storage, leaderScan)),
+    catalog: deriveCatalogStatus(input.catalog),
     databaseTime: now.toISOString(),
   };
 }

@@ -1,7 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { NodeStatus } from '@portico/control-plane-client';
+import { deadLetterQueueName } from '@portico/jobs-contracts';
+import { queueDepths } from '@portico/jobs-runtime';
 import { Pool } from 'pg';
 import { CP_DB } from '../injection';
+import type { StatusCatalogCounts } from './catalog-status';
 import type { StatusInput, StatusNode } from './cluster-status';
 import type { StatusStorage } from './storage-status';
 
@@ -47,7 +50,77 @@ interface StorageRow {
   waiting_reason: string | null;
 }
 
-/** All SQL of the cluster status: the cluster with its lease and the database clock, its nodes, its storage. */
+/**
+ * Assets by status, those whose original is on the storage: every asset by status, less the
+ * removed ones (few); and the events not ended. Each part can be read from an index of this cluster
+ * only (migration 0010), so the cost follows the cluster's size, not the database's.
+ */
+const ASSET_COUNTS = `
+WITH every AS (
+  SELECT count(*) FILTER (WHERE status = 'registered')::float8 AS registered,
+         count(*) FILTER (WHERE status = 'empty')::float8 AS empty,
+         count(*) FILTER (WHERE status = 'checksummed')::float8 AS checksummed,
+         count(*) FILTER (WHERE status = 'ready')::float8 AS ready,
+         count(*) FILTER (WHERE status = 'failed')::float8 AS failed
+    FROM portico.assets WHERE cluster_id = $1
+), gone AS (
+  SELECT count(*) FILTER (WHERE status = 'registered')::float8 AS registered,
+         count(*) FILTER (WHERE status = 'empty')::float8 AS empty,
+         count(*) FILTER (WHERE status = 'checksummed')::float8 AS checksummed,
+         count(*) FILTER (WHERE status = 'ready')::float8 AS ready,
+         count(*) FILTER (WHERE status = 'failed')::float8 AS failed,
+         count(*)::float8 AS total
+    FROM portico.assets WHERE cluster_id = $1 AND removed
+)
+SELECT e.registered - g.registered AS registered, e.empty - g.empty AS empty,
+       e.checksummed - g.checksummed AS checksummed, e.ready - g.ready AS ready, e.failed - g.failed AS failed,
+       g.total AS removed,
+       (SELECT count(*) FROM portico.events
+         WHERE cluster_id = $1 AND state IN ('queued', 'running'))::float8 AS pending_events
+  FROM every e, gone g`;
+
+/**
+ * The live originals on the storage (only originals live there), and the live files in object
+ * stores by format kind and status (outputs, and archive copies of originals, which are not
+ * outputs), each from its index of migration 0010 alone.
+ */
+const FILE_COUNTS = `
+SELECT o.files, o.bytes, o.checksummed, o.empty, o.failed,
+       (SELECT coalesce(json_agg(json_build_object('kind', x.format_kind, 'status', x.status, 'files', x.files)), '[]')
+          FROM (SELECT format_kind, status, count(*)::float8 AS files
+                  FROM portico.files
+                 WHERE cluster_id = $1 AND location = 'object_store' AND NOT removed
+                 GROUP BY format_kind, status) x) AS outputs
+  FROM (SELECT count(*)::float8 AS files, coalesce(sum(size), 0)::float8 AS bytes,
+               count(*) FILTER (WHERE status = 'checksummed')::float8 AS checksummed,
+               count(*) FILTER (WHERE status = 'empty')::float8 AS empty,
+               count(*) FILTER (WHERE status = 'failed')::float8 AS failed
+          FROM portico.files
+         WHERE cluster_id = $1 AND location = 'storage' AND NOT removed) o`;
+
+interface AssetCountsRow {
+  registered: number;
+  empty: number;
+  checksummed: number;
+  ready: number;
+  failed: number;
+  removed: number;
+  pending_events: number;
+}
+
+interface FileCountsRow {
+  files: number;
+  bytes: number;
+  checksummed: number;
+  empty: number;
+  failed: number;
+  outputs: Array<{ kind: string; status: string; files: number }>;
+}
+
+/**
+ * All SQL of the cluster status: the cluster with its lease and the database clock, its nodes, its
+ * storage, the catalog's counts (the job queues' through queueDepths of @portico/jobs-runtime).
+ */
 @Injectable()
 export class StatusRepository {
   constructor(@Inject(CP_DB) private readonly pool: Pool) {}
@@ -87,7 +160,10 @@ export class StatusRepository {
          FROM portico.nodes WHERE cluster_id = $1 ORDER BY name, id`,
       [clusterId],
     );
-    const { rows: storages } = await this.pool.query<StorageRow>(STORAGES, [clusterId]);
+    const [{ rows: storages }, catalog] = await Promise.all([
+      this.pool.query<StorageRow>(STORAGES, [clusterId]),
+      this.catalogCounts(clusterId),
+    ]);
     return {
       cluster: { id: cluster.id, name: cluster.name },
       now: cluster.now,
@@ -113,6 +189,39 @@ export class StatusRepository {
         scan: scanReport(row.scan),
       })),
       storages: storages.map(toStatusStorage),
+      catalog,
+    };
+  }
+
+  /** The counts of the catalog section, in three queries run side by side. */
+  private async catalogCounts(clusterId: string): Promise<StatusCatalogCounts> {
+    const [assets, files, queues] = await Promise.all([
+      this.pool.query<AssetCountsRow>(ASSET_COUNTS, [clusterId]),
+      this.pool.query<FileCountsRow>(FILE_COUNTS, [clusterId]),
+      queueDepths(this.pool, clusterId),
+    ]);
+    const a = assets.rows[0]!;
+    const f = files.rows[0]!;
+    return {
+      assetsByStatus: {
+        registered: a.registered,
+        empty: a.empty,
+        checksummed: a.checksummed,
+        ready: a.ready,
+        failed: a.failed,
+      },
+      assetsRemoved: a.removed,
+      originals: {
+        files: f.files,
+        bytes: f.bytes,
+        checksummed: f.checksummed,
+        empty: f.empty,
+        failed: f.failed,
+      },
+      outputs: f.outputs,
+      pendingEvents: a.pending_events,
+      queues,
+      deadLetterQueue: deadLetterQueueName(clusterId),
     };
   }
 }

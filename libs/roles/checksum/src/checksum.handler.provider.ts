@@ -1,13 +1,15 @@
 // The CHECKSUM role's handler: one read of the file computes every requested digest; the result
-// is recorded and the transcode jobs that follow are enqueued in one transaction that commits only
-// while this attempt holds its lease (exactly one effect, whatever happens to other attempts).
+// is recorded and the transcode jobs that follow are enqueued (their outputs planned in the
+// catalog) in one transaction that commits only while this attempt holds its lease (exactly one
+// effect, whatever happens to other attempts). With nothing to transcode, the asset is ready then.
 import { Inject, Injectable } from '@nestjs/common';
 import { CatalogRepository } from '@portico/catalog';
 import { checksumFileJob, transcodeAssetJob, type JobPayload } from '@portico/jobs-contracts';
 import { OnJob, type JobContext } from '@portico/jobs-runtime';
 import { LOGGER, NODE_RUNTIME, type Logger, type NodeRuntime } from '@portico/platform';
 import { FileAccessError, FileHasher, type FileHashResult, StoragePaths } from '@portico/storage';
-import { transcodeProfilesFor } from './transcode-plan';
+import { heartbeatProgress } from './progress-heartbeat';
+import { recordChecksum } from './checksum-follow-up';
 
 type ChecksumJob = JobContext<JobPayload<typeof checksumFileJob>>;
 
@@ -58,39 +60,20 @@ export class ChecksumHandler {
       );
       return { checksums, stale: true, transcodes: 0 };
     }
-    const primary = result.checksums[0]!;
-    const { duplicateOf, profiles } = await ctx.withAttemptFence(async (client) => {
-      const outcome = await this.catalog.recordChecksums(client, {
-        clusterId,
-        fileId: payload.fileId,
-        checksums,
-        linkDuplicatesBy: primary.algorithm,
-      });
-      if (outcome.mismatches.length > 0) {
-        return { duplicateOf: outcome.duplicateOf, profiles: [] as readonly string[] };
-      }
-      const asset = await this.catalog.getAsset(client, payload.assetId, clusterId);
-      const planned = transcodeProfilesFor({
-        kind: asset?.asset.kind ?? 'unknown',
-        size: result.size,
-        duplicate: outcome.duplicateOf !== null,
-      });
-      for (const profile of planned) {
-        await this.runtime.jobs.producer.send(
-          transcodeAssetJob,
-          clusterId,
-          {
-            assetId: payload.assetId,
-            fileId: payload.fileId,
-            sourcePath: payload.path,
-            checksum: primary,
-            profile,
-          },
-          { db: client },
-        );
-      }
-      return { duplicateOf: outcome.duplicateOf, profiles: planned };
-    });
+    const { duplicateOf, profiles } = await ctx.withAttemptFence((client) =>
+      recordChecksum(
+        client,
+        { clusterId, catalog: this.catalog, producer: this.runtime.jobs.producer },
+        {
+          fileId: payload.fileId,
+          assetId: payload.assetId,
+          path: payload.path,
+          size: result.size,
+          checksums,
+          primary: result.checksums[0]!,
+        },
+      ),
+    );
     if (profiles.length > 0) this.runtime.jobs.producer.wake(transcodeAssetJob, clusterId);
     return {
       checksums,
@@ -105,16 +88,10 @@ export class ChecksumHandler {
       return await this.hasher.hash(absolute, {
         algorithms: ctx.payload.algorithms,
         signal: ctx.signal,
-        onProgress: (progress) =>
-          void ctx
-            .heartbeat({
-              bytes: progress.bytesHashed,
-              totalBytes: progress.totalBytes,
-              percent: progress.totalBytes
-                ? Math.floor((100 * progress.bytesHashed) / progress.totalBytes)
-                : 100,
-            })
-            .catch(() => undefined),
+        onProgress: (progress) => {
+          const reported = heartbeatProgress(progress);
+          if (reported) void ctx.heartbeat(reported).catch(() => undefined);
+        },
       });
     } catch (error) {
       if (

@@ -1,4 +1,4 @@
-import { transcodeProfilesFor } from './transcode-plan';
+import { outputFormatsOf, transcodeProfilesFor } from './transcode-plan';
 
 describe('transcodeProfilesFor', () => {
   it('gives video a proxy, keyframes and a poster; images and audio a proxy; other files nothing', () => {
@@ -15,5 +15,15 @@ describe('transcodeProfilesFor', () => {
   it('never transcodes a zero-byte file or a duplicate', () => {
     expect(transcodeProfilesFor({ kind: 'video', size: 0, duplicate: false })).toEqual([]);
     expect(transcodeProfilesFor({ kind: 'video', size: 10, duplicate: true })).toEqual([]);
+  });
+});
+
+describe('outputFormatsOf', () => {
+  it('plans the catalog format of each profile', () => {
+    expect(outputFormatsOf(['proxy', 'keyframes', 'poster'])).toEqual(['PROXY', 'KEYFRAMES', 'POSTER']);
+    expect(outputFormatsOf(transcodeProfilesFor({ kind: 'audio', size: 10, duplicate: false }))).toEqual([
+      'PROXY',
+    ]);
+    expect(outputFormatsOf([])).toEqual([]);
   });
 });

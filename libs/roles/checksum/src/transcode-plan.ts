@@ -1,9 +1,17 @@
 // Which transcode jobs follow a checksum (SPEC 2.5/2.6): media types only, never a zero-byte
 // file, and never a duplicate whose content the cluster already has (its outputs are shared).
-import { type MediaKind } from '@portico/catalog';
+import { type MediaKind, type OutputFormatKind } from '@portico/catalog';
+
+/** The catalog format of each profile's outputs (the transcode role files them the same way). */
+const OUTPUT_FORMATS = {
+  proxy: 'PROXY',
+  keyframes: 'KEYFRAMES',
+  poster: 'POSTER',
+} as const satisfies Record<string, OutputFormatKind>;
+type Profile = keyof typeof OUTPUT_FORMATS;
 
 /** Profiles of the `transcode_profiles` setting each media kind gets. */
-const PROFILES: Readonly<Record<MediaKind, readonly string[]>> = {
+const PROFILES: Readonly<Record<MediaKind, readonly Profile[]>> = {
   video: ['proxy', 'keyframes', 'poster'],
   image: ['proxy'],
   audio: ['proxy'],
@@ -15,7 +23,12 @@ export function transcodeProfilesFor(input: {
   kind: MediaKind;
   size: number;
   duplicate: boolean;
-}): readonly string[] {
+}): readonly Profile[] {
   if (input.size === 0 || input.duplicate) return [];
   return PROFILES[input.kind];
+}
+
+/** The outputs the asset will have once these profiles are transcoded (planned with the jobs). */
+export function outputFormatsOf(profiles: readonly Profile[]): OutputFormatKind[] {
+  return profiles.map((profile) => OUTPUT_FORMATS[profile]);
 }

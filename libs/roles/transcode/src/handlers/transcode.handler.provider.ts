@@ -2,7 +2,9 @@
 // content and profile in the cluster (content-addressed on the shared storage, so a retry or a
 // second asset with the same content reuses it), then, in ONE transaction fenced by this attempt,
 // record the outputs in the catalog as pending files of the proxy store and enqueue their uploads.
-import { type CatalogFile, type FormatKind, type SqlClient } from '@portico/catalog';
+// The asset becomes ready in the transaction of whichever step stores or settles its last planned
+// output: usually an upload, but a transcode with nothing left to upload or nothing to make too.
+import { type CatalogFile, type OutputFormatKind, type SqlClient } from '@portico/catalog';
 import { type JobPayload, transcodeAssetJob, transferUploadJob } from '@portico/jobs-contracts';
 import { type JobContext, OnJob } from '@portico/jobs-runtime';
 import {
@@ -12,6 +14,7 @@ import {
   planTranscode,
   type TranscodePlan,
 } from '@portico/media';
+import { type TranscodeProfiles } from '@portico/settings';
 
 import { jobForProfile } from '../support/job-selection';
 import { formatKindOf, objectKeyOf, outputFolder } from '../support/output-layout';
@@ -42,6 +45,8 @@ export interface TranscodeOutput {
   readonly proxyStoreId: string | null;
   /** Upload jobs this attempt enqueued (0 when they exist already). */
   readonly uploadsEnqueued: number;
+  /** The asset is ready (every planned output stored) as this job's outcome commits. */
+  readonly assetReady: boolean;
   readonly note?: string;
 }
 
@@ -59,25 +64,37 @@ export class TranscodeHandler {
     const { payload } = ctx;
     const { services } = this;
     const profiles = services.profiles();
-    if (!Object.hasOwn(profiles, payload.profile))
-      throw new UnknownProfileError(payload.profile, Object.keys(profiles));
+    const profile = payload.profile;
+    if (!isProfile(profiles, profile)) throw new UnknownProfileError(profile, Object.keys(profiles));
     const source = await services.paths.resolve(payload.sourcePath);
     const info = await this.failingPermanently(ctx, () =>
       services.media.probe(source, { signal: ctx.signal }),
     );
     const plan = planTranscode(info, profiles);
-    await ctx.withAttemptFence((client) =>
-      services.catalog.recordMediaInfo(
+    const job = jobForProfile(plan, profile);
+    // With nothing to make under this profile (e.g. keyframes of a file that probes as audio), its
+    // planned output is dropped with the media info, and that may be what makes the asset ready.
+    // The format is locked before the asset, in the order that recording outputs takes them.
+    const assetReady = await ctx.withAttemptFence(async (client) => {
+      if (!job)
+        await services.catalog.dropExpectedOutput(
+          client,
+          services.clusterId,
+          payload.assetId,
+          formatKindOf(profile),
+        );
+      await services.catalog.recordMediaInfo(
         client,
         services.clusterId,
         payload.assetId,
         mediaInfoRecord(info),
         plan.kind,
-      ),
-    );
-    const job = jobForProfile(plan, payload.profile);
-    const base = { profile: payload.profile, kind: plan.kind, fingerprint: plan.fingerprint };
-    if (!job) return { ...base, outcome: 'skipped', outputs: [], proxyStoreId: null, uploadsEnqueued: 0 };
+      );
+      return job ? false : this.markReadyIfComplete(client, payload.assetId);
+    });
+    const base = { profile, kind: plan.kind, fingerprint: plan.fingerprint };
+    if (!job)
+      return { ...base, outcome: 'skipped', outputs: [], proxyStoreId: null, uploadsEnqueued: 0, assetReady };
 
     const made = await this.make(ctx, job, source, outputFolder(payload.checksum.value, plan.fingerprint));
     const files = await this.describe(ctx, made);
@@ -94,12 +111,22 @@ export class TranscodeHandler {
         outputs: files.map(({ path, size, md5 }) => ({ path, size, md5 })),
         proxyStoreId,
         uploadsEnqueued: 0,
+        assetReady: false,
         note: 'the cluster has no proxy object store: outputs are on the storage only, not catalogued or uploaded',
       };
     }
-    const recorded = await ctx.withAttemptFence((client) =>
-      this.recordOutputs(client, ctx, formatKindOf(job.name), plan.fingerprint, proxyStoreId, files),
-    );
+    const { recorded, ready } = await ctx.withAttemptFence(async (client) => {
+      const outputs = await this.recordOutputs(
+        client,
+        ctx,
+        formatKindOf(job.name),
+        plan.fingerprint,
+        proxyStoreId,
+        files,
+      );
+      // Nothing to upload (all stored before, e.g. a repeated job): this may be the last step.
+      return { recorded: outputs, ready: await this.markReadyIfComplete(client, payload.assetId) };
+    });
     const uploadsEnqueued = recorded.filter((file) => file.enqueued).length;
     if (uploadsEnqueued > 0) services.producer.wake(transferUploadJob, services.clusterId);
     services.logger.info(
@@ -119,7 +146,20 @@ export class TranscodeHandler {
       outputs: recorded.map(({ enqueued: _enqueued, ...file }) => file),
       proxyStoreId,
       uploadsEnqueued,
+      assetReady: ready,
     };
+  }
+
+  /** Marks the asset ready if this transaction settles its last planned output; true when it is ready. */
+  private async markReadyIfComplete(client: SqlClient, assetId: string): Promise<boolean> {
+    const { services } = this;
+    const { asset, becameReady } = await services.catalog.markReadyIfComplete(
+      client,
+      services.clusterId,
+      assetId,
+    );
+    if (becameReady) services.logger.info({ assetId }, 'asset ready: every planned output is stored');
+    return asset.status === 'ready';
   }
 
   /** The output of `job` for this content: found in the outputs folder, or made by ffmpeg now. */
@@ -184,7 +224,7 @@ export class TranscodeHandler {
   private async recordOutputs(
     client: SqlClient,
     ctx: TranscodeJob,
-    formatKind: FormatKind,
+    formatKind: OutputFormatKind,
     fingerprint: string,
     proxyStoreId: string,
     files: ReadonlyArray<{ path: string; name: string; size: number; md5: string }>,
@@ -299,6 +339,11 @@ export class TranscodeHandler {
       throw error;
     }
   }
+}
+
+/** Profiles are named after the video jobs they make, hence formatKindOf(profile) once this holds. */
+function isProfile(profiles: TranscodeProfiles, name: string): name is keyof TranscodeProfiles {
+  return Object.hasOwn(profiles, name);
 }
 
 /** MediaInfo as the catalog's JSON column (a plain copy; undefined fields are dropped by JSON). */

@@ -62,6 +62,25 @@ async function filesOf(assetId: string) {
   return asset!.formats.flatMap((format) => (format.kind === 'ORIGINAL' ? [] : format.files));
 }
 
+async function assetOf(assetId: string) {
+  return (await node.catalog.getAsset(pool, assetId, node.clusterId))!;
+}
+
+/** What the upload of each output records (the TRANSFER role's medium tests run the real one). */
+async function storeOutputs(assetId: string): Promise<void> {
+  for (const file of await filesOf(assetId))
+    await node.catalog.addObjectFile(pool, {
+      clusterId: node.clusterId,
+      assetId,
+      formatKind: file.formatKind,
+      objectStoreId: file.objectStoreId!,
+      objectKey: file.objectKey!,
+      size: file.size,
+      checksums: file.checksums,
+      status: 'stored',
+    });
+}
+
 async function listTree(folder: string): Promise<string[]> {
   const entries = await readdir(folder, { recursive: true }).catch(() => [] as string[]);
   return entries.map(String).sort();
@@ -74,6 +93,12 @@ describe('a video', () => {
   beforeAll(async () => {
     await makeMedia(node.root, 'media/clip.mp4', clipArgs(3));
     original = await ingestOriginal(pool, node, 'media/clip.mp4');
+    // As the CHECKSUM role plans them with the jobs.
+    await node.catalog.expectOutputs(pool, node.clusterId, original.assetId, [
+      'PROXY',
+      'KEYFRAMES',
+      'POSTER',
+    ]);
     for (const profile of ['proxy', 'keyframes', 'poster']) {
       const { view } = await run(payloadFor(original, profile));
       expect(view.state).toBe('completed');
@@ -118,6 +143,9 @@ describe('a video', () => {
       'POSTER',
       'PROXY',
     ]);
+    // Not ready while its outputs wait for their uploads.
+    expect(asset!.asset.status).toBe('checksummed');
+    expect(Object.values(outputs).map((output) => output.assetReady)).toEqual([false, false, false]);
   });
 
   it('enqueues exactly one upload per output, naming its catalog file, path, md5 and key', async () => {
@@ -151,6 +179,14 @@ describe('a video', () => {
     expect(await jobsIn(pool, node.clusterId, transferUploadJob.name)).toEqual(uploadsBefore);
   });
 
+  it('is made ready by a repeated transcode that finds every planned output stored already', async () => {
+    await storeOutputs(original.assetId);
+    expect((await assetOf(original.assetId)).asset.status).toBe('checksummed');
+    const { view } = await run(payloadFor(original, 'poster'), { fresh: true });
+    expect(view.output).toMatchObject({ outcome: 'reused', uploadsEnqueued: 0, assetReady: true });
+    expect((await assetOf(original.assetId)).asset).toMatchObject({ status: 'ready', statusReason: null });
+  });
+
   it('a second send of the same job is a no-op (its id derives from the content and profile)', async () => {
     const again = await node.producer.send(transcodeAssetJob, node.clusterId, payloadFor(original, 'proxy'));
     expect(again).toBeNull();
@@ -172,6 +208,43 @@ describe('a video', () => {
       expect.objectContaining({ formatKind: 'PROXY', status: 'pending', objectKey: output.outputs[0]!.key }),
     ]);
     expect(await jobsIn(pool, node.clusterId, transferUploadJob.name)).toHaveLength(uploadsBefore + 1);
+  });
+});
+
+describe('an MP4 with sound only', () => {
+  it('drops the keyframes and poster it cannot have, and is ready when its proxy is stored', async () => {
+    await makeMedia(node.root, 'media/tone-only.mp4', [
+      ...['-f', 'lavfi', '-i', 'sine=frequency=440:duration=2'],
+      ...['-c:a', 'aac'],
+    ]);
+    const original = await ingestOriginal(pool, node, 'media/tone-only.mp4');
+    // Its name says video: the CHECKSUM role plans a video's outputs.
+    await node.catalog.expectOutputs(pool, node.clusterId, original.assetId, [
+      'PROXY',
+      'KEYFRAMES',
+      'POSTER',
+    ]);
+    const proxy = (await run(payloadFor(original, 'proxy'))).view.output as TranscodeOutput;
+    expect(proxy).toMatchObject({
+      kind: 'audio',
+      outcome: 'transcoded',
+      uploadsEnqueued: 1,
+      assetReady: false,
+    });
+    await storeOutputs(original.assetId);
+
+    const keyframes = (await run(payloadFor(original, 'keyframes'))).view.output as TranscodeOutput;
+    expect(keyframes).toMatchObject({ outcome: 'skipped', assetReady: false });
+    let asset = await assetOf(original.assetId);
+    expect(asset.formats.map((format) => format.kind)).toEqual(['ORIGINAL', 'PROXY', 'POSTER']);
+    expect(asset.asset.status).toBe('checksummed');
+
+    // The last planned output settled by a transcode with nothing to make.
+    const poster = (await run(payloadFor(original, 'poster'))).view.output as TranscodeOutput;
+    expect(poster).toMatchObject({ outcome: 'skipped', assetReady: true });
+    asset = await assetOf(original.assetId);
+    expect(asset.formats.map((format) => format.kind)).toEqual(['ORIGINAL', 'PROXY']);
+    expect(asset.asset).toMatchObject({ kind: 'audio', status: 'ready' });
   });
 });
 

@@ -1,6 +1,8 @@
 // transfer.upload: an output of the pipeline (proxy, keyframes, poster) goes from the storage to
 // the proxy store, verified end to end by the object store; then, fenced by this attempt, its
-// catalog file is marked stored with the size and checksum that were proven.
+// catalog file is marked stored with the size and checksum that were proven, and the asset ready
+// when that was its last planned output (decided under the asset's row lock, so that two uploads
+// finishing at once cannot both miss it).
 import { type JobPayload, transferUploadJob } from '@portico/jobs-contracts';
 import { type JobContext, OnJob } from '@portico/jobs-runtime';
 
@@ -15,6 +17,8 @@ export interface UploadOutput {
   readonly outcome: 'uploaded' | 'already-present';
   readonly partsSent: number;
   readonly partsReused: number;
+  /** The asset is ready (every planned output stored) as this upload's record commits. */
+  readonly assetReady: boolean;
 }
 
 export class UploadHandler {
@@ -36,7 +40,7 @@ export class UploadHandler {
         signal: ctx.signal,
       })
       .finally(release);
-    await ctx.withAttemptFence(async (client) => {
+    const readiness = await ctx.withAttemptFence(async (client) => {
       const file = await services.catalog.getFile(client, payload.fileId, services.clusterId);
       if (!file || file.assetId !== payload.assetId)
         throw new TransferCatalogError(
@@ -59,7 +63,10 @@ export class UploadHandler {
           { fileId: payload.fileId, recordedAs: recorded.file.id, key: payload.destination.key },
           "the output was recorded under another catalog file (its store or key differs from the job's)",
         );
+      return services.catalog.markReadyIfComplete(client, services.clusterId, payload.assetId);
     });
+    if (readiness.becameReady)
+      services.logger.info({ assetId: payload.assetId }, 'asset ready: every planned output is stored');
     services.logger.info(
       { fileId: payload.fileId, key: result.key, outcome: result.outcome, partsSent: result.partsSent },
       'output uploaded to the proxy store',
@@ -71,6 +78,7 @@ export class UploadHandler {
       outcome: result.outcome,
       partsSent: result.partsSent,
       partsReused: result.partsReused,
+      assetReady: readiness.asset.status === 'ready',
     };
   }
 }

@@ -145,6 +145,53 @@ describe('transfer.upload', () => {
     expect(rows[0]).toEqual({ n: 1 });
   });
 
+  it('makes the asset ready with the upload of its last planned output, also when two finish at once', async () => {
+    const original = await writeStorageFile(cluster.root, 'up/ready.mov', 500);
+    const ids = await ingestOriginal(pool, cluster, original);
+    // As the CHECKSUM role plans a video's outputs, and the TRANSCODE role records them pending.
+    await cluster.catalog.expectOutputs(pool, cluster.clusterId, ids.assetId, [
+      'PROXY',
+      'KEYFRAMES',
+      'POSTER',
+    ]);
+    const upload = async (formatKind: 'PROXY' | 'KEYFRAMES' | 'POSTER', name: string, size: number) => {
+      const output = await writeStorageFile(cluster.root, `.portico/outputs/ready/${name}`, size);
+      const key = `outputs/${ids.assetId}/${name}`;
+      const pending = await cluster.catalog.addObjectFile(pool, {
+        clusterId: cluster.clusterId,
+        assetId: ids.assetId,
+        formatKind,
+        objectStoreId: cluster.stores.proxy.id,
+        objectKey: key,
+        size,
+        checksums: { md5: output.md5 },
+        status: 'pending',
+      });
+      const payload = parsePayload(transferUploadJob, {
+        ...ids,
+        fileId: pending.file.id,
+        sourcePath: output.path,
+        checksum: { algorithm: 'md5', value: output.md5 },
+        destination: { storageId: cluster.stores.proxy.id, key },
+      });
+      return () => new UploadHandler(cluster.services).upload(attempt(pool, payload).ctx);
+    };
+    const proxy = await upload('PROXY', 'proxy.mp4', 3000);
+    const keyframe = await upload('KEYFRAMES', 'keyframes/keyframe-00001.jpg', 700);
+    const poster = await upload('POSTER', 'poster.jpg', 900);
+    const statusOf = async () => (await cluster.catalog.getAsset(pool, ids.assetId))!.asset.status;
+
+    expect(await proxy()).toMatchObject({ outcome: 'uploaded', assetReady: false });
+    expect(await statusOf()).toBe('checksummed');
+    // The last two at once: whichever records second sees both stored.
+    const last = await Promise.all([keyframe(), poster()]);
+    expect(last.map((output) => output.outcome)).toEqual(['uploaded', 'uploaded']);
+    expect(last.some((output) => output.assetReady)).toBe(true);
+    expect(await statusOf()).toBe('ready');
+    // A retried upload of an output of a ready asset leaves it ready.
+    expect(await poster()).toMatchObject({ outcome: 'already-present', assetReady: true });
+  });
+
   it('resumes after the S3 endpoint stopped mid-upload, sending only the missing parts', async () => {
     const original = await writeStorageFile(cluster.root, 'up/long.mov', 100);
     const ids = await ingestOriginal(pool, cluster, original);
