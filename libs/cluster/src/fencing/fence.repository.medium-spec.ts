@@ -197,6 +197,55 @@ it('linearizes fenced writes with a takeover: a write commits before the new ter
   }
 }, 60_000);
 
+it('a renewal of the current term does not wait for a fenced write in flight; a takeover does', async () => {
+  const leases = new LeaseRepository(pool, { requestTimeoutMs: 2000 });
+  const otherLeases = new LeaseRepository(otherPool, { requestTimeoutMs: 2000 });
+  const clusterId = await newCluster();
+  const [a, b] = [randomUUID(), randomUUID()];
+  const held = await grant(leases, clusterId, a, a, 400);
+  const context: FenceContext = { clusterId, term: held.term, nodeId: a, workerId: a, action: 'long-batch' };
+  let release!: () => void;
+  const inside = new Promise<void>((resolve) => {
+    const writing = withFence(
+      pool,
+      context,
+      async (client) => {
+        await writeNote(clusterId, held.term, 'long')(client);
+        resolve();
+        await new Promise<void>((done) => (release = done));
+      },
+      { statementTimeoutMs: 5000, idleInTransactionTimeoutMs: 5000, queryTimeoutMs: 5000 },
+    );
+    void writing.catch(() => undefined);
+  });
+  await inside;
+
+  // The leader's own renewal goes through while its fenced batch is still open...
+  const renewStarted = performance.now();
+  const renewed = await leases.renew(clusterId, held.term, a, 400);
+  const renewMs = performance.now() - renewStarted;
+  expect(renewed.status).toBe('ok');
+  expect(renewMs).toBeLessThan(300);
+
+  // ...while a takeover after expiry waits for the batch to end (term changes are linearized with it).
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  let takenAt = 0;
+  const takeover = otherLeases.acquire(clusterId, b, b, 10_000).then((result) => {
+    takenAt = performance.now();
+    return result;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(takenAt).toBe(0);
+  const releasedAt = performance.now();
+  release();
+  const result = await takeover;
+  expect(result.granted).toBe(true);
+  expect(takenAt).toBeGreaterThanOrEqual(releasedAt);
+  expect(
+    await count('public.fenced_test_writes WHERE cluster_id = $1 AND note = $2', [clusterId, 'long']),
+  ).toBe(1);
+}, 30_000);
+
 it('a fenced transaction held open by a silent client does not block a takeover for long', async () => {
   const clusterId = await newCluster();
   const leases = new LeaseRepository(pool, { requestTimeoutMs: 1000 });

@@ -1,10 +1,12 @@
-// The fenced transaction. It locks the lease row FOR SHARE, checks the term, runs the caller's
+// The fenced transaction. It locks the lease row FOR KEY SHARE, checks the term, runs the caller's
 // writes, records the audit row and commits, all in one transaction.
 //
-// Why FOR SHARE is enough: a term can only change by an UPDATE of the lease row, which must wait
-// for every share lock to be released, and a share lock taken after such an UPDATE committed sees
+// Why FOR KEY SHARE is enough: the term is a key column (unique index cluster_leases_term_key,
+// migration 0011), so a term change is an UPDATE of a key column, which takes FOR UPDATE and must
+// wait for every key-share lock to be released; a lock taken after such an UPDATE committed sees
 // the new term. So a fenced write and a term change are linearized: the write commits before the
-// new term exists, or it sees the new term and is refused.
+// new term exists, or it sees the new term and is refused. The leader's renewal changes no key
+// column (FOR NO KEY UPDATE), so it is not held up by the leader's own fenced batches.
 import { type Pool, type PoolClient, type QueryResultRow } from 'pg';
 
 import { inTransaction } from './transaction.repository';
@@ -17,7 +19,7 @@ WITH lease AS (
   SELECT term, leader_worker_id, (leader_node_id IS NOT NULL AND expires_at > clock_timestamp()) AS live
     FROM portico.cluster_leases
    WHERE cluster_id = $1
-     FOR SHARE
+     FOR KEY SHARE
 ), audit AS (
   INSERT INTO portico.fenced_writes (cluster_id, term, node_id, worker_id, action, subject)
   SELECT $1, lease.term, $3, $4, $5, $6

@@ -13,6 +13,7 @@ import { sql as slimJobAttempts } from './sql/0007_slim_job_attempts';
 import { sql as removalApprovals } from './sql/0008_removal_approvals';
 import { sql as leaseOnJobRow } from './sql/0009_lease_on_job_row';
 import { sql as catalogSummary } from './sql/0010_catalog_summary';
+import { sql as leaseTermKey } from './sql/0011_lease_term_key';
 
 export interface Migration {
   /** Strictly increasing, never reused. */
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: 'removal_approvals', sql: removalApprovals },
   { version: 9, name: 'lease_on_job_row', sql: leaseOnJobRow },
   { version: 10, name: 'catalog_summary', sql: catalogSummary },
+  { version: 11, name: 'lease_term_key', sql: leaseTermKey },
 ];
 
 /** `0001_core`: how a migration is named in logs, errors and `migrate()`'s result. */
