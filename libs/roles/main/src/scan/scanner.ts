@@ -19,6 +19,7 @@ import {
 import { buildBatch, type DirState, listedFile, type ScanBatch, withoutFolders } from './scan-batch';
 import { diffBatch, type DiffResult, diffInitial, type PathKey, pathOf } from './scan-diff';
 import { ScanIndexRepository } from './scan-index.repository';
+import { BatchPacer } from './scan-pace';
 import {
   decideRemovals,
   estimateLeft,
@@ -60,9 +61,20 @@ export interface ScanSettings {
 }
 
 export interface RunScanOptions extends ScanSettings {
-  /** Files per batch (one fenced transaction each). Default 10,000. */
+  /**
+   * Entries per batch (one fenced transaction each) at most. Default 10,000. Batches are sized
+   * below that so that each transaction takes about `commitBudgetMs`.
+   */
   readonly batchEntries?: number;
-  /** A folder with more entries is listed in several chunks. Default: the walker's (10,000). */
+  /**
+   * How long one batch's transaction should take. Default 300 ms: it holds the lease row's share
+   * lock, which the leader's renewal (every 300 ms, within a 1.5 s lease) waits for.
+   */
+  readonly commitBudgetMs?: number;
+  /**
+   * A folder with more entries is listed in several chunks. Default 1,000: a chunk is never split
+   * between two batches, so it bounds the smallest batch.
+   */
   readonly chunkEntries?: number;
   /** Stops the walk between two batches; the run stays resumable. */
   readonly signal?: AbortSignal;
@@ -121,6 +133,12 @@ export interface ApprovalResult {
 }
 
 const DEFAULT_BATCH_ENTRIES = 10_000;
+const DEFAULT_COMMIT_BUDGET_MS = 300;
+const DEFAULT_CHUNK_ENTRIES = 1000;
+/** Before a commit was timed: a size whose transaction stays short even with a catalogue ingest per file. */
+const FIRST_BATCH_ENTRIES = 1000;
+const FIRST_BATCH_CHANGES = 500;
+const MIN_BATCH_ENTRIES = 100;
 /** Folders handed to the walker at most; more stay pending in the database only. */
 const MAX_QUEUED_FOLDERS = 10_000;
 const REFILL_FOLDERS = 2000;
@@ -568,6 +586,7 @@ class RunWalk {
   private earliestSettlingMs: number | null = null;
   /** The database clock at the last read, and when it was read here (for the initial path). */
   private clock = { dbMs: 0, localMs: 0 };
+  private readonly pacer: BatchPacer;
 
   constructor(
     private readonly context: WalkContext,
@@ -578,7 +597,16 @@ class RunWalk {
     /** A fresh run over an empty index: every file is new, no diff reads. */
     private readonly initial: boolean,
     private readonly cancelRemovals: boolean,
-  ) {}
+  ) {
+    const maxEntries = options.batchEntries ?? DEFAULT_BATCH_ENTRIES;
+    this.pacer = new BatchPacer({
+      budgetMs: options.commitBudgetMs ?? DEFAULT_COMMIT_BUDGET_MS,
+      firstEntries: Math.min(FIRST_BATCH_ENTRIES, maxEntries),
+      minEntries: Math.min(MIN_BATCH_ENTRIES, maxEntries),
+      maxEntries,
+      firstChanges: FIRST_BATCH_CHANGES,
+    });
+  }
 
   /** True when the walk completed; false when it was stopped. */
   async walk(): Promise<boolean> {
@@ -589,7 +617,7 @@ class RunWalk {
         root,
         concurrency: this.options.concurrency,
         ignorePatterns: this.options.ignorePatterns,
-        chunkEntries: this.options.chunkEntries,
+        chunkEntries: this.options.chunkEntries ?? DEFAULT_CHUNK_ENTRIES,
       },
       (chunk) => this.descend(chunk),
     );
@@ -602,15 +630,17 @@ class RunWalk {
       await inFlight;
       if (failure) throw failure.error;
     };
+    // Parts of a batch that had more changes than one transaction may carry, to commit in order.
+    const split: DirectoryChunk[][] = [];
     try {
       await this.refill();
-      const batchEntries = this.options.batchEntries ?? DEFAULT_BATCH_ENTRIES;
       for (;;) {
         if (this.options.signal?.aborted) {
           await drain();
           return false;
         }
-        const chunks = await session.next(batchEntries, batchEntries / 2);
+        const entries = this.pacer.entries;
+        const chunks = split.shift() ?? (await session.next(entries, Math.ceil(entries / 2)));
         if (!chunks) {
           await drain();
           if (this.spilling && (await this.refill())) continue;
@@ -618,6 +648,13 @@ class RunWalk {
         }
         if (!this.initial) await drain(); // the diff reads what the previous batch wrote
         const prepared = await this.prepare(chunks);
+        if (chunks.length > 1 && prepared.diff.changes.length > this.pacer.changeLimit) {
+          // Each half is diffed again once the part before it is committed; this diff is dropped.
+          const half = Math.ceil(chunks.length / 2);
+          split.unshift(chunks.slice(0, half), chunks.slice(half));
+          continue;
+        }
+        this.progress.found += prepared.batch.names.length;
         await drain();
         if (this.options.signal?.aborted) return false;
         if (this.spilling && session.queued < REFILL_FOLDERS / 2) await this.refill();
@@ -668,7 +705,6 @@ class RunWalk {
   /** Shapes and diffs a batch (reading the index unless it is a first scan). */
   private async prepare(chunks: readonly DirectoryChunk[]): Promise<Prepared> {
     const batch = buildBatch(chunks);
-    this.progress.found += batch.names.length;
     const { diff, unchanged } = await this.diff(batch);
     if (
       diff.earliestSettlingMs !== null &&
@@ -691,6 +727,7 @@ class RunWalk {
     const clusterId = this.fence.clusterId;
     const { chunks, batch, diff, unchanged, finished, children } = prepared;
     const foldersFailed = finished.filter((dir) => dir.state === 'failed').length;
+    const started = performance.now();
     const queued = await this.context.fenced(
       this.fence,
       'scan-batch',
@@ -719,6 +756,7 @@ class RunWalk {
       },
       `run ${this.run.id}`,
     );
+    this.pacer.record(entriesOf(chunks), diff.changes.length, performance.now() - started);
     this.progress.processed += batch.names.length;
     const listedAtOnce = batch.children.length - children.length; // finished in the batch that found them
     this.progress.foldersLeft = Math.max(
@@ -787,6 +825,13 @@ class RunWalk {
     });
     return { diff, unchanged };
   }
+}
+
+/** Walk entries (files and sub-folders) of chunks, the unit the walker's batches are taken in. */
+function entriesOf(chunks: readonly DirectoryChunk[]): number {
+  let entries = 0;
+  for (const chunk of chunks) entries += chunk.files.names.length + chunk.subdirs.length;
+  return entries;
 }
 
 function splitPath(path: string): PathKey {
