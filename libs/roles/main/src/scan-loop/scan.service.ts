@@ -5,7 +5,7 @@ import { FileStorageSentinel, ThreadStorageWalker } from '@portico/storage';
 import { CatalogScanSink } from '../ingest/catalog-scan-sink';
 import { Scanner, type ScanResult } from '../scan/scanner';
 import { RemovalApprovals } from './removal-approvals';
-import { storageOfCluster } from './storage-of-cluster.repository';
+import { type ScannedStorage, storageOfCluster } from './storage-of-cluster.repository';
 
 /** Without a configured storage the leader looks again after this long. */
 const NO_STORAGE_RETRY_MS = 5_000;
@@ -86,8 +86,9 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
       let waitMs: number;
       let storageId: string | undefined;
       try {
-        storageId = await storageOfCluster(this.runtime.pool, clusterId);
-        if (!storageId) {
+        const storage = await storageOfCluster(this.runtime.pool, clusterId);
+        storageId = storage?.id;
+        if (!storage || !storageId) {
           if (!reportedNoStorage)
             this.logger.warn({ clusterId }, 'no storage is configured for this cluster; nothing to scan yet');
           reportedNoStorage = true;
@@ -95,7 +96,7 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
         } else {
           reportedNoStorage = false;
           if (!(await this.applyApprovals(elector, storageId))) return;
-          waitMs = await this.scanOnce(elector, storageId, signal);
+          waitMs = await this.scanOnce(elector, storage, signal);
         }
       } catch (error) {
         if (error instanceof StaleTermError) {
@@ -187,7 +188,12 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** One scan (or the rest of an interrupted one); returns how long to wait before the next. */
-  private async scanOnce(elector: LeaderElector, storageId: string, signal: AbortSignal): Promise<number> {
+  private async scanOnce(
+    elector: LeaderElector,
+    storage: ScannedStorage,
+    signal: AbortSignal,
+  ): Promise<number> {
+    const storageId = storage.id;
     const fence = elector.fenceContext('scan');
     // Not leading any more: the demotion aborts this loop.
     if (!fence) return NO_STORAGE_RETRY_MS;
@@ -198,8 +204,9 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
     const started = Date.now();
     const result = await scanner.runScan(fence, {
       concurrency: values.scanner_concurrency_value,
-      ignorePatterns: values.ignore_patterns ?? [],
-      growingThresholdSeconds: values.growing_files_threshold_seconds,
+      // The storage's own overrides, when set, replace the settings (SPEC 2.5).
+      ignorePatterns: storage.ignorePatterns ?? values.ignore_patterns ?? [],
+      growingThresholdSeconds: storage.growingFilesThresholdSeconds ?? values.growing_files_threshold_seconds,
       maxDeletionsPerScan: values.max_deletions_per_scan,
       signal,
       onBatch: (progress) => {

@@ -1,10 +1,31 @@
 import type { Pool } from 'pg';
 
+/** The cluster's storage as the scan loop needs it: its id and the overrides of the scan settings. */
+export interface ScannedStorage {
+  readonly id: string;
+  /** Replaces the `ignore_patterns` setting for this storage's scans; null: the setting applies. */
+  readonly ignorePatterns: readonly string[] | null;
+  /** Replaces `growing_files_threshold_seconds`; null: the setting applies. */
+  readonly growingFilesThresholdSeconds: number | null;
+}
+
 /** The cluster's storage (one cluster serves one storage), or undefined until one is configured. */
-export async function storageOfCluster(pool: Pool, clusterId: string): Promise<string | undefined> {
-  const { rows } = await pool.query<{ id: string }>(
-    'SELECT id FROM portico.storages WHERE cluster_id = $1 ORDER BY created_at LIMIT 1',
+export async function storageOfCluster(pool: Pool, clusterId: string): Promise<ScannedStorage | undefined> {
+  const { rows } = await pool.query<{
+    id: string;
+    ignore_patterns: string[] | null;
+    growing_files_threshold_seconds: number | null;
+  }>(
+    `SELECT id, ignore_patterns, growing_files_threshold_seconds
+       FROM portico.storages WHERE cluster_id = $1 ORDER BY created_at LIMIT 1`,
     [clusterId],
   );
-  return rows[0]?.id;
+  const row = rows[0];
+  return (
+    row && {
+      id: row.id,
+      ignorePatterns: row.ignore_patterns,
+      growingFilesThresholdSeconds: row.growing_files_threshold_seconds,
+    }
+  );
 }
