@@ -1,6 +1,5 @@
 // The reference of the pipeline benchmark (SPEC 4): raw pg-boss on the same services in the same
-// run. No-op jobs enqueued with batched insert() and drained by work() with batchSize 50, through
-// pgBouncer, with the options of bench/queue's raw side so both benchmarks share one yardstick.
+// run (bench/lib/raw-pgboss.ts, the yardstick bench/queue uses too), in a cluster of its own.
 import { randomUUID } from 'node:crypto';
 
 import { createBoss, createPool } from '@portico/db';
@@ -8,9 +7,7 @@ import { defineJob, queueName } from '@portico/jobs-contracts';
 import { ensureQueues } from '@portico/jobs-runtime';
 import { z } from 'zod';
 
-const INSERT_CHUNK = 1_000;
-const FETCH_BATCH = 50;
-const DRAIN_TIMEOUT_MS = 300_000;
+import { rawPgBossDrain } from '../lib/raw-pgboss';
 
 // Bench-only job type; not part of the product's catalogue.
 const noop = defineJob({
@@ -46,48 +43,7 @@ export async function rawPgBossRate(databaseUrl: string, count: number): Promise
       `bench-pipeline-raw-${clusterId}`,
     ]);
     await ensureQueues(boss, clusterId, [noop]);
-    const queue = queueName(clusterId, noop.name);
-    for (let start = 0; start < count; start += INSERT_CHUNK) {
-      const size = Math.min(INSERT_CHUNK, count - start);
-      await boss.insert(
-        queue,
-        Array.from({ length: size }, (_, i) => ({ data: { n: start + i } })),
-      );
-    }
-    await pool.query('ANALYZE pgboss.job');
-
-    let done = 0;
-    let drained!: () => void;
-    const finished = new Promise<void>((resolve) => (drained = resolve));
-    const started = performance.now();
-    const workerId = await boss.work(
-      queue,
-      { batchSize: FETCH_BATCH, pollingIntervalSeconds: 0.5, localConcurrency: 2, burstWhenBatchFull: true },
-      (jobs) => {
-        done += jobs.length;
-        if (done >= count) drained();
-        return Promise.resolve();
-      },
-    );
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      finished,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new Error(
-                `raw pg-boss drained ${done} of ${count} jobs in ${DRAIN_TIMEOUT_MS / 1000} s` +
-                  (bossError ? `; pg-boss reported: ${bossError}` : ''),
-              ),
-            ),
-          DRAIN_TIMEOUT_MS,
-        );
-      }),
-    ]).finally(() => clearTimeout(timer));
-    const seconds = (performance.now() - started) / 1000;
-    await boss.offWork(queue, { id: workerId });
-    return count / seconds;
+    return await rawPgBossDrain(boss, pool, queueName(clusterId, noop.name), count, () => bossError);
   } finally {
     await boss.stop({ graceful: false, close: true, timeout: 5_000 }).catch(() => undefined);
     await pool.end().catch(() => undefined);

@@ -15,12 +15,14 @@ import type { BenchContext, Benchmark } from '../lib/benchmark';
 import { round } from '../lib/output';
 import { startServices } from '../lib/services';
 import { percentile } from '../lib/stats';
+import { RAW_FETCH_BATCH, RAW_INSERT_CHUNK, rawPgBossDrain } from '../lib/raw-pgboss';
 
 const JOBS = { full: 20_000, quick: 4_000 };
 const LATENCY_SAMPLES = { full: 100, quick: 30 };
 const POLLING_SAMPLES = { full: 20, quick: 8 };
-const BATCH = 50;
-const INSERT_CHUNK = 1_000;
+// The runtime side uses the raw side's batch sizes: the same enqueue path and fetch size.
+const BATCH = RAW_FETCH_BATCH;
+const INSERT_CHUNK = RAW_INSERT_CHUNK;
 const CONCURRENCY = 100;
 
 // Bench-only job type; not part of the product's catalogue.
@@ -50,35 +52,9 @@ async function until(predicate: () => boolean, timeoutMs: number, what: string):
   }
 }
 
-/** Enqueues `count` jobs in batched inserts, then refreshes planner statistics (as the product does). */
-async function enqueueRaw(boss: PgBoss, pool: Pool, queue: string, count: number): Promise<void> {
-  for (let start = 0; start < count; start += INSERT_CHUNK) {
-    const size = Math.min(INSERT_CHUNK, count - start);
-    await boss.insert(
-      queue,
-      Array.from({ length: size }, (_, i) => ({ data: { n: start + i } })),
-    );
-  }
-  await pool.query('ANALYZE pgboss.job');
-}
-
 async function rawRate(boss: PgBoss, pool: Pool, count: number): Promise<number> {
   const { queue } = await newCluster(pool, boss);
-  await enqueueRaw(boss, pool, queue, count);
-  let done = 0;
-  const started = performance.now();
-  const workerId = await boss.work(
-    queue,
-    { batchSize: BATCH, pollingIntervalSeconds: 0.5, localConcurrency: 2, burstWhenBatchFull: true },
-    (jobs) => {
-      done += jobs.length;
-      return Promise.resolve();
-    },
-  );
-  await until(() => done >= count, 300_000, 'raw pg-boss drain');
-  const seconds = (performance.now() - started) / 1000;
-  await boss.offWork(queue, { id: workerId });
-  return count / seconds;
+  return rawPgBossDrain(boss, pool, queue, count);
 }
 
 async function runtimeRate(boss: PgBoss, pool: Pool, store: PgLeaseStore, count: number): Promise<number> {
