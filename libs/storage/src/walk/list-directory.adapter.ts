@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 
 import type { IgnoreMatcher } from './ignore-matcher';
+import type { ScanScope } from './scan-scope';
 import { ListingFingerprint } from './listing-fingerprint';
 import { NameCollisionDetector } from './name-collisions';
 import type { ScanIssue } from './scan-issue';
@@ -32,6 +33,8 @@ export interface ListingContext {
   /** Real path of the storage root. */
   readonly rootReal: string;
   readonly ignore: IgnoreMatcher;
+  /** The storage's scan directories: an entry outside them is skipped like an ignored one. */
+  readonly inScope?: ScanScope;
   readonly chunkEntries: number;
 }
 
@@ -198,7 +201,7 @@ function addEntry(
 ): void {
   if (dir === '' && name === PORTICO_FOLDER) return;
   const rel = childPath(dir, name);
-  if (context.ignore(name, rel)) {
+  if (context.ignore(name, rel) || (context.inScope && !context.inScope(rel, dirent.isDirectory()))) {
     chunk.ignored += 1;
     return;
   }

@@ -40,6 +40,7 @@ export class ThreadStorageWalker extends StorageWalker {
     const config: WalkThreadConfig = {
       rootReal,
       ignorePatterns: [...options.ignorePatterns],
+      scanDirectories: [...(options.scanDirectories ?? [])],
       chunkEntries,
       maxOutstanding: Math.ceil((options.bufferEntries ?? DEFAULT_BUFFER_ENTRIES) / options.concurrency),
     };

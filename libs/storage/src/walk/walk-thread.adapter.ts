@@ -6,12 +6,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 import { packChunk, type PackedChunk } from './chunk-transfer';
 import { compileIgnorePatterns } from './ignore-matcher';
+import { compileScanScope } from './scan-scope';
 import { type ListingContext, listDirectory } from './list-directory.adapter';
 import type { DirectoryChunk, DirectoryTask } from './walk';
 
 export interface WalkThreadConfig {
   readonly rootReal: string;
   readonly ignorePatterns: readonly string[];
+  readonly scanDirectories: readonly string[];
   readonly chunkEntries: number;
   readonly maxOutstanding: number;
 }
@@ -41,6 +43,7 @@ function run(): void {
   const context: ListingContext = {
     rootReal: config.rootReal,
     ignore: compileIgnorePatterns(config.ignorePatterns),
+    inScope: compileScanScope(config.scanDirectories),
     chunkEntries: config.chunkEntries,
   };
   const tasks: DirectoryTask[] = [];

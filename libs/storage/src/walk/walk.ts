@@ -10,6 +10,8 @@ export interface WalkOptions {
   readonly concurrency: number;
   /** Globs (picomatch, dotfiles included) tested against each entry's name and relative path. */
   readonly ignorePatterns: readonly string[];
+  /** The storage's scan directories (relative folders); none or empty: the whole storage. */
+  readonly scanDirectories?: readonly string[];
   /** A folder with more entries than this is delivered in several chunks. Default 10,000. */
   readonly chunkEntries?: number;
   /**

@@ -205,6 +205,7 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
     const result = await scanner.runScan(fence, {
       concurrency: values.scanner_concurrency_value,
       // The storage's own overrides, when set, replace the settings (SPEC 2.5).
+      scanDirectories: storage.scanDirectories,
       ignorePatterns: storage.ignorePatterns ?? values.ignore_patterns ?? [],
       growingThresholdSeconds: storage.growingFilesThresholdSeconds ?? values.growing_files_threshold_seconds,
       maxDeletionsPerScan: values.max_deletions_per_scan,

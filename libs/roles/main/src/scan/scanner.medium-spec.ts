@@ -247,6 +247,36 @@ it('first scan: writes the sentinel, indexes every file, hands stable ones over 
   expect(progress).toMatchObject({ runId: again.runId, state: 'completed', processed: 4, foldersLeft: 0 });
 });
 
+it("walks only the storage's scan directories (and the folders on the way to them)", async () => {
+  const leader = await newCluster();
+  const root = storage({
+    'projects/2026/a.mov': 10,
+    'projects/2026/deep/b.mov': 20,
+    'projects/2025/old.mov': 30,
+    'projects/notes.txt': 40,
+    'Renders/x.exr': 50,
+    'loose.mov': 60,
+  });
+  const result = await scannerFor(leader, root).runScan(leader.fence, {
+    ...SETTINGS,
+    scanDirectories: ['projects/2026', '/Renders/'],
+  });
+  expect(result).toMatchObject({ state: 'completed', warnings: [], issues: [] });
+  expect(result.totals).toMatchObject({ filesListed: 3, filesNew: 3, filesRemoved: 0 });
+  expect(Object.keys(await indexOf(leader.clusterId)).sort()).toEqual([
+    'Renders/x.exr',
+    'projects/2026/a.mov',
+    'projects/2026/deep/b.mov',
+  ]);
+  // Narrowed: what is no longer in scope leaves the index as removed files do (under the cap).
+  const narrowed = await scannerFor(leader, root).runScan(leader.fence, {
+    ...SETTINGS,
+    scanDirectories: ['Renders'],
+  });
+  expect(narrowed.totals).toMatchObject({ filesListed: 1, filesRemoved: 2, removalsHeld: 0 });
+  expect(Object.keys(await indexOf(leader.clusterId))).toEqual(['Renders/x.exr']);
+});
+
 it('rescan: new, modified, moved (file and folder), removed and unchanged files', async () => {
   const leader = await newCluster();
   const root = storage({

@@ -54,6 +54,8 @@ export interface ScanSettings {
   readonly concurrency: number;
   /** ignore_patterns */
   readonly ignorePatterns: readonly string[];
+  /** The storage's scan directories; empty or absent: the whole storage. */
+  readonly scanDirectories?: readonly string[];
   /** growing_files_threshold_seconds */
   readonly growingThresholdSeconds: number;
   /** max_deletions_per_scan */
@@ -617,6 +619,7 @@ class RunWalk {
         root,
         concurrency: this.options.concurrency,
         ignorePatterns: this.options.ignorePatterns,
+        scanDirectories: this.options.scanDirectories ?? [],
         chunkEntries: this.options.chunkEntries ?? DEFAULT_CHUNK_ENTRIES,
       },
       (chunk) => this.descend(chunk),
