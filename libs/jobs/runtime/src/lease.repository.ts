@@ -159,7 +159,9 @@ export class PgLeaseStore extends LeaseStore {
       ],
     );
     const renewed = rows[0]?.renewed === true;
+    // A lost lease is never settled by this process: forget it here, or the set grows forever.
     if (renewed) this.recorded.add(attempt.attemptId);
+    else this.recorded.delete(attempt.attemptId);
     return renewed;
   }
 
@@ -187,17 +189,27 @@ export class PgLeaseStore extends LeaseStore {
 
   override async complete(attempt: Attempt, output: unknown): Promise<void> {
     if (output === null || output === undefined) return this.completions.add(attempt);
-    await inTransaction(this.pool, async (client) => {
-      const settled = await this.boss.complete(
-        attempt.queue,
-        { id: attempt.jobId, retryCount: attempt.attempt },
-        output,
-        { db: bossDb(client) },
-      );
-      if (affected(settled) !== 1) throw await this.lost(client, attempt);
-      if (this.worthARow(attempt)) await this.closeAttempts(client, [attempt], 'completed', null);
-    });
-    this.recorded.delete(attempt.attemptId);
+    await this.settling(attempt, () =>
+      inTransaction(this.pool, async (client) => {
+        const settled = await this.boss.complete(
+          attempt.queue,
+          { id: attempt.jobId, retryCount: attempt.attempt },
+          output,
+          { db: bossDb(client) },
+        );
+        if (affected(settled) !== 1) throw await this.lost(client, attempt);
+        if (this.worthARow(attempt)) await this.closeAttempts(client, [attempt], 'completed', null);
+      }),
+    );
+  }
+
+  /** Runs a settle of `attempt`; whatever its outcome, the attempt is done with in this process. */
+  private async settling<T>(attempt: Attempt, settle: () => Promise<T>): Promise<T> {
+    try {
+      return await settle();
+    } finally {
+      this.recorded.delete(attempt.attemptId);
+    }
   }
 
   /** A completed attempt gets a row when it already has one, or when it was a retry (history). */
@@ -267,40 +279,45 @@ export class PgLeaseStore extends LeaseStore {
       return refused;
     };
     const needsRows = attempts.some((attempt) => this.worthARow(attempt));
-    const refused = needsRows ? await inTransaction(this.pool, settle) : await settle(this.pool);
-    for (const attempt of attempts) this.recorded.delete(attempt.attemptId);
+    let refused: Attempt[];
+    try {
+      refused = needsRows ? await inTransaction(this.pool, settle) : await settle(this.pool);
+    } finally {
+      for (const attempt of attempts) this.recorded.delete(attempt.attemptId);
+    }
     const outcomes = new Map<string, BatchOutcome>();
     for (const attempt of refused) outcomes.set(attempt.attemptId, await this.lost(this.pool, attempt));
     return attempts.map((attempt) => outcomes.get(attempt.attemptId));
   }
 
   override async fail(attempt: Attempt, failure: FailureRecord): Promise<void> {
-    await inTransaction(this.pool, async (client) => {
-      if (failure.permanent) {
-        // No retry can help: spend the remaining retries so pg-boss dead-letters it now.
-        await client.query(
-          `UPDATE ${this.schema}.job SET retry_limit = retry_count
+    await this.settling(attempt, () =>
+      inTransaction(this.pool, async (client) => {
+        if (failure.permanent) {
+          // No retry can help: spend the remaining retries so pg-boss dead-letters it now.
+          await client.query(
+            `UPDATE ${this.schema}.job SET retry_limit = retry_count
             WHERE name = $1 AND id = $2 AND retry_count = $3 AND state = 'active'`,
-          [attempt.queue, attempt.jobId, attempt.attempt],
+            [attempt.queue, attempt.jobId, attempt.attempt],
+          );
+        }
+        const settled = await this.boss.fail(
+          attempt.queue,
+          { id: attempt.jobId, retryCount: attempt.attempt },
+          {
+            message: failure.message,
+            errorName: failure.errorName,
+            permanent: failure.permanent,
+            attemptId: attempt.attemptId,
+            nodeId: attempt.nodeId,
+            attempt: attempt.attempt,
+          },
+          { db: bossDb(client) },
         );
-      }
-      const settled = await this.boss.fail(
-        attempt.queue,
-        { id: attempt.jobId, retryCount: attempt.attempt },
-        {
-          message: failure.message,
-          errorName: failure.errorName,
-          permanent: failure.permanent,
-          attemptId: attempt.attemptId,
-          nodeId: attempt.nodeId,
-          attempt: attempt.attempt,
-        },
-        { db: bossDb(client) },
-      );
-      if (affected(settled) !== 1) throw await this.lost(client, attempt);
-      await this.closeAttempts(client, [attempt], 'failed', `${failure.errorName}: ${failure.message}`);
-    });
-    this.recorded.delete(attempt.attemptId);
+        if (affected(settled) !== 1) throw await this.lost(client, attempt);
+        await this.closeAttempts(client, [attempt], 'failed', `${failure.errorName}: ${failure.message}`);
+      }),
+    );
   }
 
   override async handBack(attempts: readonly Attempt[], reason: string): Promise<void> {
