@@ -17,7 +17,14 @@ export {
 export { JobProducer, ensureQueues, type ProducerSendOptions } from './job-producer.adapter';
 export { RedisWakeups } from './wakeups.adapter';
 export { inTransaction, type Queryable } from './transaction.repository';
-export { OnJob, markedHandlersOf, type MarkedHandler } from './handlers/on-job';
+export { BatchSizing, type BatchSizingOptions } from './batch-sizing';
+export {
+  OnJob,
+  OnJobBatch,
+  markedHandlersOf,
+  type MarkedHandler,
+  type BatchMarkOptions,
+} from './handlers/on-job';
 export {
   consumedJobs,
   planHandlers,
@@ -30,5 +37,5 @@ export {
   type JobsRuntimeStats,
   type DiscoveredHandler,
 } from './handlers/jobs-runtime';
-export { queueDepths, type QueueDepth } from './queue-stats.repository';
+export { queueDepths, queueTable, type QueueDepth } from './queue-stats.repository';
 export { JobAdmin, type DeadLetter, type JobView, type JobAttemptView } from './job-admin.repository';

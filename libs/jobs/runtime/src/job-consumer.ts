@@ -9,6 +9,7 @@ import {
   queueName,
 } from '@portico/jobs-contracts';
 
+import { BatchSizing } from './batch-sizing';
 import { ConsumerStoppingError, LostLeaseError } from './errors';
 import {
   type Attempt,
@@ -37,6 +38,43 @@ export interface JobContext<P> {
 
 export type JobHandler<D extends JobDefinition> = (context: JobContext<JobPayload<D>>) => Promise<unknown>;
 
+/** One job of a batch: as a JobContext, but its side effects go through the batch's fence. */
+export type BatchJobContext<P> = Omit<JobContext<P>, 'withAttemptFence'>;
+
+/** What became of one job of a batch: its output (it is completed) or the error it failed with. */
+export type BatchJobResult = { readonly output: unknown } | { readonly error: unknown };
+
+export interface JobBatchContext<P> {
+  readonly queue: string;
+  /** The batch's jobs, in the order the queue handed them out. */
+  readonly jobs: readonly BatchJobContext<P>[];
+  /**
+   * Runs `effect` in one transaction fenced by the attempts of `jobs`: it gets the jobs that still
+   * hold their lease (their rows locked until it commits) and must leave the others alone.
+   */
+  withAttemptsFence<T>(
+    jobs: readonly BatchJobContext<P>[],
+    effect: (client: FencedClient, held: readonly BatchJobContext<P>[]) => Promise<T>,
+  ): Promise<T>;
+}
+
+/**
+ * Handles a batch of jobs of one type, returning a result per job id: the consumer completes the
+ * jobs with an output together and fails the others one by one; a job left without a result fails.
+ */
+export type JobBatchHandler<D extends JobDefinition> = (
+  batch: JobBatchContext<JobPayload<D>>,
+) => Promise<ReadonlyMap<string, BatchJobResult>>;
+
+export interface BatchHandling<D extends JobDefinition> {
+  readonly handler: JobBatchHandler<D>;
+  /** Jobs per batch at most. */
+  readonly maxJobs: number;
+  /** A job's weight (e.g. bytes to read) and the total a batch may hold; see batch-sizing.ts. */
+  readonly weigh: (payload: JobPayload<D>) => number;
+  readonly budget: number;
+}
+
 /** What happened to each attempt, for metrics and tests. */
 export interface ConsumerObserver {
   started?(attempt: Attempt): void;
@@ -50,11 +88,14 @@ export interface JobConsumerOptions<D extends JobDefinition> {
   readonly store: LeaseStore;
   readonly def: D;
   readonly worker: WorkerIdentity;
-  readonly handler: JobHandler<D>;
+  /** Runs one job at a time per slot; or, with `batch`, a slot runs a batch of jobs. */
+  readonly handler?: JobHandler<D>;
+  readonly batch?: BatchHandling<D>;
   /** The cluster's visibility_timeout, in seconds; a function is read at every lease and renewal (live settings). */
   readonly visibilitySeconds: number | (() => number);
+  /** Handlers (with `batch`: batches) running at once. */
   readonly concurrency: number;
-  /** Jobs per fetch at most (also bounded by free slots). Default 50. */
+  /** Jobs per fetch at most (also bounded by free slots; with `batch`, see BatchSizing). Default 50. */
   readonly batchSize?: number;
   /** Idle polling interval. Default 1000 ms (a re-queued job is picked up within it without Redis). */
   readonly pollIntervalMs?: number;
@@ -92,6 +133,7 @@ export class JobConsumer<D extends JobDefinition> {
   private readonly pollIntervalMs: number;
   private readonly heartbeatIntervalMs: number | undefined;
   private readonly visibility: () => number;
+  private readonly sizing: BatchSizing | undefined;
   private loopDone: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
   private stopping = false;
@@ -111,6 +153,11 @@ export class JobConsumer<D extends JobDefinition> {
     this.batchSize = Math.max(1, options.batchSize ?? 50);
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs;
+    if ((options.handler === undefined) === (options.batch === undefined))
+      throw new TypeError(`consumer of ${this.queue} needs exactly one of handler and batch`);
+    this.sizing = options.batch
+      ? new BatchSizing({ maxJobs: options.batch.maxJobs, budget: options.batch.budget })
+      : undefined;
   }
 
   /** Handlers running now. */
@@ -198,15 +245,17 @@ export class JobConsumer<D extends JobDefinition> {
   private async loop(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
-      const taken = this.slots.take(Math.min(this.slots.available, this.batchSize));
+      // A slot runs one job, or with batches one batch of as many jobs as the sizing allows.
+      const taken = this.slots.take(this.sizing ? 1 : Math.min(this.slots.available, this.batchSize));
       if (taken === 0) {
         await this.idle('slots', undefined);
         continue;
       }
+      const limit = this.sizing ? this.sizing.nextLimit() : taken;
       let jobs: FetchedJob[];
       let attempts: Attempt[];
       try {
-        jobs = await this.options.store.fetch(this.queue, taken);
+        jobs = await this.options.store.fetch(this.queue, limit);
         attempts =
           jobs.length > 0
             ? await this.options.store.openAttempts(this.options.worker, this.queue, jobs, this.visibility())
@@ -221,9 +270,10 @@ export class JobConsumer<D extends JobDefinition> {
         await this.idle('poll', Math.min(this.pollIntervalMs * failures, 30_000));
         continue;
       }
-      this.slots.release(taken - attempts.length);
+      const used = this.sizing ? Math.min(1, attempts.length) : attempts.length;
+      this.slots.release(taken - used);
       if (this.stopping && attempts.length > 0) {
-        this.slots.release(attempts.length);
+        this.slots.release(used);
         await this.options.store.handBack(attempts, 'consumer stopped').catch((error: unknown) => {
           this.logger.error(
             { queue: this.queue, err: error },
@@ -233,13 +283,29 @@ export class JobConsumer<D extends JobDefinition> {
         break;
       }
       const byId = new Map(jobs.map((job) => [job.id, job]));
-      for (const attempt of attempts) this.spawn(attempt, byId.get(attempt.jobId)!);
+      if (this.sizing) {
+        if (attempts.length > 0)
+          this.spawnBatch(attempts.map((attempt) => ({ attempt, job: byId.get(attempt.jobId)! })));
+      } else for (const attempt of attempts) this.spawn(attempt, byId.get(attempt.jobId)!);
       // A short batch means the queue is drained for now: poll (or wait for a wake-up).
-      if (jobs.length < taken) await this.idle('poll', this.pollIntervalMs);
+      if (jobs.length < limit) await this.idle('poll', this.pollIntervalMs);
     }
   }
 
   private spawn(attempt: Attempt, job: FetchedJob): void {
+    const { entry, renewNow, finished } = this.track(attempt);
+    void this.run(entry, job, renewNow).finally(() => {
+      finished();
+      this.releaseSlot();
+    });
+  }
+
+  /** Registers a running attempt with its heartbeat; `finished` stops both. */
+  private track(attempt: Attempt): {
+    entry: Running;
+    renewNow: (progress?: unknown) => Promise<void>;
+    finished: () => void;
+  } {
     const controller = new AbortController();
     let resolveDone!: () => void;
     const done = new Promise<void>((resolve) => (resolveDone = resolve));
@@ -247,13 +313,129 @@ export class JobConsumer<D extends JobDefinition> {
     const entry: Running = { attempt, controller, done, stopHeartbeat: heartbeat.stop, handingBack: false };
     this.running.set(attempt.attemptId, entry);
     this.options.observer?.started?.(attempt);
-    void this.run(entry, job, heartbeat.renewNow).finally(() => {
-      heartbeat.stop();
-      this.running.delete(attempt.attemptId);
-      this.slots.release();
-      this.poke('slots');
-      resolveDone();
+    return {
+      entry,
+      renewNow: heartbeat.renewNow,
+      finished: () => {
+        heartbeat.stop();
+        this.running.delete(attempt.attemptId);
+        resolveDone();
+      },
+    };
+  }
+
+  private releaseSlot(): void {
+    this.slots.release();
+    this.poke('slots');
+  }
+
+  /**
+   * Runs a batch on one slot: invalid payloads fail at once, jobs beyond the batch's budget go back
+   * to the queue, the rest go to the batch handler together, each with its own lease.
+   */
+  private spawnBatch(fetched: ReadonlyArray<{ attempt: Attempt; job: FetchedJob }>): void {
+    const batch = this.options.batch!;
+    const valid: Array<{ attempt: Attempt; payload: JobPayload<D> }> = [];
+    const settles: Promise<void>[] = [];
+    for (const { attempt, job } of fetched) {
+      try {
+        valid.push({ attempt, payload: parsePayload(this.options.def, job.data) as JobPayload<D> });
+      } catch (error) {
+        settles.push(this.failAttempt(attempt, error));
+      }
+    }
+    const kept = valid.slice(0, this.sizing!.keep(valid.map(({ payload }) => batch.weigh(payload))));
+    const excess = valid.slice(kept.length).map(({ attempt }) => attempt);
+    if (excess.length > 0) settles.push(this.handBackExcess(excess));
+    void this.runBatch(kept)
+      .then(() => Promise.all(settles))
+      .finally(() => this.releaseSlot());
+  }
+
+  private async handBackExcess(attempts: readonly Attempt[]): Promise<void> {
+    try {
+      await this.options.store.handBack(attempts, 'beyond the batch budget of the node that fetched it');
+      for (const attempt of attempts) this.options.observer?.handedBack?.(attempt);
+    } catch (error) {
+      // Not handed back, the jobs stay active until the reaper re-queues them after the lease.
+      this.logger.error(
+        { queue: this.queue, err: error },
+        'handing back jobs beyond the batch budget failed',
+      );
+    }
+  }
+
+  private async runBatch(kept: ReadonlyArray<{ attempt: Attempt; payload: JobPayload<D> }>): Promise<void> {
+    if (kept.length === 0) return;
+    const { store, batch, observer } = { ...this.options, batch: this.options.batch! };
+    const tracked = kept.map(({ attempt, payload }) => {
+      const { entry, renewNow, finished } = this.track(attempt);
+      const context: BatchJobContext<JobPayload<D>> = {
+        payload,
+        attemptId: attempt.attemptId,
+        jobId: attempt.jobId,
+        attempt: attempt.attempt,
+        queue: attempt.queue,
+        signal: entry.controller.signal,
+        heartbeat: renewNow,
+      };
+      return { entry, context, finished };
     });
+    const byJob = new Map(tracked.map((t) => [t.context.jobId, t]));
+    try {
+      let results: ReadonlyMap<string, BatchJobResult>;
+      try {
+        results = await batch.handler({
+          queue: this.queue,
+          jobs: tracked.map((t) => t.context),
+          withAttemptsFence: (jobs, effect) => {
+            // Jobs aborted here (lease lost, consumer stopping) are not worth a fence.
+            const asked = jobs.map((job) => byJob.get(job.jobId)).filter((t) => t !== undefined);
+            const live = asked.filter((t) => !t.entry.controller.signal.aborted);
+            return store.withAttemptsFence(
+              live.map((t) => t.entry.attempt),
+              (client, held) => {
+                const ids = new Set(held.map((attempt) => attempt.jobId));
+                return effect(
+                  client,
+                  live.filter((t) => ids.has(t.context.jobId)).map((t) => t.context),
+                );
+              },
+            );
+          },
+        });
+      } catch (error) {
+        // The batch as a whole failed: each of its jobs fails with that error.
+        results = new Map(tracked.map((t) => [t.context.jobId, { error }]));
+      }
+      await Promise.all(
+        tracked.map(async ({ entry, context }) => {
+          if (entry.handingBack) return;
+          const result = results.get(context.jobId) ?? {
+            error: new Error(
+              `the batch handler of ${this.queue} returned no result for job ${context.jobId}`,
+            ),
+          };
+          if ('error' in result) {
+            const lost: unknown = entry.controller.signal.reason;
+            if (result.error instanceof LostLeaseError) this.reportLost(entry.attempt, result.error);
+            else if (lost instanceof LostLeaseError) this.reportLost(entry.attempt, lost);
+            else await this.failAttempt(entry.attempt, result.error);
+            return;
+          }
+          try {
+            await store.complete(entry.attempt, result.output ?? null);
+            observer?.completed?.(entry.attempt);
+          } catch (error) {
+            if (entry.handingBack) return;
+            if (error instanceof LostLeaseError) this.reportLost(entry.attempt, error);
+            else await this.failAttempt(entry.attempt, error);
+          }
+        }),
+      );
+    } finally {
+      for (const t of tracked) t.finished();
+    }
   }
 
   private startHeartbeat(
@@ -329,7 +511,7 @@ export class JobConsumer<D extends JobDefinition> {
     const { attempt, controller } = entry;
     try {
       const payload = parsePayload(def, job.data) as JobPayload<D>;
-      const output = await handler({
+      const output = await handler!({
         payload,
         attemptId: attempt.attemptId,
         jobId: attempt.jobId,

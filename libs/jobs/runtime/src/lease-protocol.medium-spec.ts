@@ -609,6 +609,89 @@ it('refuses to reap under a stale term', async () => {
   ).rejects.toThrow(StaleTermError);
 });
 
+it('runs batches: one fence over the jobs still held, outputs per job, a reaped job refused then retried', async () => {
+  const cluster = await newCluster();
+  await producer.sendBatch(
+    noopJob,
+    cluster.clusterId,
+    Array.from({ length: 20 }, (_, n) => ({ n })),
+  );
+  const fences: number[] = [];
+  const lost: LostLeaseError[] = [];
+  let reaped = false;
+  const instance = new Consumer({
+    store,
+    def: noopJob,
+    worker: { clusterId: cluster.clusterId, workerId: randomUUID(), nodeId: randomUUID() },
+    visibilitySeconds: 30,
+    concurrency: 2,
+    pollIntervalMs: 200,
+    observer: { lostLease: (_attempt, error) => lost.push(error) },
+    batch: {
+      maxJobs: 8,
+      budget: 1_000,
+      weigh: () => 1,
+      handler: async (batch) => {
+        const victim = batch.jobs.find((job) => job.payload.n === 3);
+        if (victim && !reaped) {
+          // Its lease runs out before the batch's fence, and the leader reaps it meanwhile.
+          reaped = true;
+          await pool.query(
+            `UPDATE pgboss.job SET heartbeat_on = now() - interval '1 hour' WHERE name = $1 AND id = $2`,
+            [cluster.queue, victim.jobId],
+          );
+          await reapExpiredLeases(pool, cluster.fence, cluster.clusterId, { boss, visibilitySeconds: 30 });
+        }
+        await batch.withAttemptsFence(batch.jobs, async (client, held) => {
+          fences.push(held.length);
+          for (const job of held)
+            await client.query('INSERT INTO public.effects (attempt_id, who, n) VALUES ($1, $2, $3)', [
+              job.attemptId,
+              'batch',
+              job.payload.n,
+            ]);
+        });
+        // Every job "succeeds": the reaped one's completion must be refused by the store.
+        return new Map(batch.jobs.map((job) => [job.jobId, { output: { n: job.payload.n } }]));
+      },
+    },
+  });
+  instance.start();
+  cleanups.push(() => instance.stop({ graceMs: 0 }));
+
+  await waitFor(
+    async () =>
+      (
+        await pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND state = 'completed'`,
+          [cluster.queue],
+        )
+      ).rows[0]!.n === 20,
+    { timeoutMs: 20_000, description: 'all 20 jobs completed' },
+  );
+  const { rows: jobs } = await pool.query<{
+    id: string;
+    n: number;
+    output: { n: number };
+    retry_count: number;
+  }>(`SELECT id, (data->>'n')::int AS n, output, retry_count FROM pgboss.job WHERE name = $1 ORDER BY 2`, [
+    cluster.queue,
+  ]);
+  expect(jobs.map((job) => job.output)).toEqual(jobs.map((job) => ({ n: job.n })));
+  const victim = jobs.find((job) => job.n === 3)!;
+  expect(victim.retry_count).toBe(1);
+  expect(lost.map((error) => [error.jobId, error.reason])).toEqual([[victim.id, 'reaped']]);
+  // One effect per job, the victim's from its second attempt only.
+  const { rows: effects } = await pool.query<{ attempt_id: string; n: number }>(
+    `SELECT attempt_id, n FROM public.effects WHERE who = 'batch' ORDER BY n`,
+  );
+  expect(effects.map((effect) => effect.n)).toEqual(jobs.map((job) => job.n));
+  expect(effects.find((effect) => effect.n === 3)!.attempt_id).toBe(attemptIdOf(victim.id, 1));
+  // Batches grow 1, 2, 4, 8…: far fewer fences than jobs.
+  expect(fences.length).toBeLessThan(10);
+  expect(fences.reduce((a, b) => a + b, 0)).toBe(20);
+});
+
 it('sends inside the caller transaction: rolled back, no job; idempotency key dedupes', async () => {
   const cluster = await newCluster();
   const client = await pool.connect();

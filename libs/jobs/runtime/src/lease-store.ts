@@ -73,4 +73,13 @@ export abstract class LeaseStore {
 
   /** Runs `effect` in a transaction that commits only while the attempt holds its lease. */
   abstract withAttemptFence<T>(attempt: Attempt, effect: (client: FencedClient) => Promise<T>): Promise<T>;
+
+  /**
+   * One transaction fenced by several attempts of one queue: `effect` gets the attempts that still
+   * hold their lease (their job rows locked until it commits); the others are left out of it.
+   */
+  abstract withAttemptsFence<T>(
+    attempts: readonly Attempt[],
+    effect: (client: FencedClient, held: readonly Attempt[]) => Promise<T>,
+  ): Promise<T>;
 }

@@ -78,10 +78,22 @@ function lossReason(
   }
 }
 
+interface Completion {
+  readonly attempt: Attempt;
+  /** The job's output as pg-boss stores it (an object), or null. */
+  readonly output: unknown;
+}
+
+/** A handler's return value as pg-boss stores a job's output: an object as is, anything else wrapped. */
+function completionOutput(output: unknown): unknown {
+  if (output === null || output === undefined || typeof output === 'function') return null;
+  return typeof output === 'object' && !Array.isArray(output) ? output : { value: output };
+}
+
 export class PgLeaseStore extends LeaseStore {
   private readonly schema: string;
-  /** Completions without output are written in groups (see group-commit.ts). */
-  private readonly completions = new GroupCommit<Attempt>((attempts) => this.completeMany(attempts));
+  /** Completions are written in groups (see group-commit.ts). */
+  private readonly completions = new GroupCommit<Completion>((items) => this.completeMany(items));
   /** Attempts of this process that have an attempt row (they heartbeated): settles close it. */
   private readonly recorded = new Set<string>();
 
@@ -187,20 +199,8 @@ export class PgLeaseStore extends LeaseStore {
     );
   }
 
-  override async complete(attempt: Attempt, output: unknown): Promise<void> {
-    if (output === null || output === undefined) return this.completions.add(attempt);
-    await this.settling(attempt, () =>
-      inTransaction(this.pool, async (client) => {
-        const settled = await this.boss.complete(
-          attempt.queue,
-          { id: attempt.jobId, retryCount: attempt.attempt },
-          output,
-          { db: bossDb(client) },
-        );
-        if (affected(settled) !== 1) throw await this.lost(client, attempt);
-        if (this.worthARow(attempt)) await this.closeAttempts(client, [attempt], 'completed', null);
-      }),
-    );
+  override complete(attempt: Attempt, output: unknown): Promise<void> {
+    return this.completions.add({ attempt, output: completionOutput(output) });
   }
 
   /** Runs a settle of `attempt`; whatever its outcome, the attempt is done with in this process. */
@@ -253,41 +253,68 @@ export class PgLeaseStore extends LeaseStore {
   }
 
   /**
-   * Completes a group of attempts, each fenced exactly as complete() fences one. The common case
-   * (first attempts that never heartbeated) is one pg-boss statement per queue and no transaction;
-   * a group that also closes attempt rows does both in one transaction.
+   * Completes a group of attempts, each fenced exactly as pg-boss fences one (id, retry_count,
+   * active). The common case (first attempts that never heartbeated) is one statement per queue and
+   * no transaction: pg-boss's complete for jobs without output, our statement for jobs with one
+   * (pg-boss has it too, but only inside work()); a group that also closes attempt rows does it all
+   * in one transaction.
    */
-  private async completeMany(attempts: readonly Attempt[]): Promise<BatchOutcome[]> {
-    const byQueue = new Map<string, Attempt[]>();
-    for (const attempt of attempts)
-      byQueue.set(attempt.queue, [...(byQueue.get(attempt.queue) ?? []), attempt]);
+  private async completeMany(items: readonly Completion[]): Promise<BatchOutcome[]> {
+    const byQueue = new Map<string, Completion[]>();
+    for (const item of items)
+      byQueue.set(item.attempt.queue, [...(byQueue.get(item.attempt.queue) ?? []), item]);
     const settle = async (db: Pool | PoolClient): Promise<Attempt[]> => {
-      const refused: Attempt[] = [];
-      for (const [queue, held] of byQueue) {
-        const response = await this.boss.complete(
-          queue,
-          held.map((attempt) => ({ id: attempt.jobId, retryCount: attempt.attempt })),
-          null,
-          db === this.pool ? undefined : { db: bossDb(db) },
-        );
-        const settled = new Set(settledIds(response));
-        for (const attempt of held) if (!settled.has(attempt.jobId)) refused.push(attempt);
+      const settled = new Set<string>();
+      for (const [queue, group] of byQueue) {
+        const bare = group.filter((item) => item.output === null).map((item) => item.attempt);
+        if (bare.length > 0) {
+          const response = await this.boss.complete(
+            queue,
+            bare.map((attempt) => ({ id: attempt.jobId, retryCount: attempt.attempt })),
+            null,
+            db === this.pool ? undefined : { db: bossDb(db) },
+          );
+          for (const id of settledIds(response)) settled.add(id);
+        }
+        const withOutput = group.filter((item) => item.output !== null);
+        if (withOutput.length > 0) {
+          const { rows } = await db.query<{ id: string }>(
+            `UPDATE ${this.schema}.job j
+                SET completed_on = ${this.schema}.job_now(), state = 'completed', output = i.output
+               FROM json_to_recordset($2::json) AS i (id uuid, retry_count int, output jsonb)
+              WHERE j.name = $1 AND j.id = i.id AND j.state = 'active' AND j.retry_count = i.retry_count
+             RETURNING j.id`,
+            [
+              queue,
+              JSON.stringify(
+                withOutput.map(({ attempt, output }) => ({
+                  id: attempt.jobId,
+                  retry_count: attempt.attempt,
+                  output,
+                })),
+              ),
+            ],
+          );
+          for (const row of rows) settled.add(row.id);
+        }
       }
-      const lost = new Set(refused);
-      const rows = attempts.filter((attempt) => this.worthARow(attempt) && !lost.has(attempt));
+      const refused = items.map((item) => item.attempt).filter((attempt) => !settled.has(attempt.jobId));
+      const rows = items
+        .map((item) => item.attempt)
+        .filter((attempt) => this.worthARow(attempt) && settled.has(attempt.jobId));
       if (rows.length > 0) await this.closeAttempts(db, rows, 'completed', null);
       return refused;
     };
-    const needsRows = attempts.some((attempt) => this.worthARow(attempt));
+    const needsRows = items.some((item) => this.worthARow(item.attempt));
     let refused: Attempt[];
     try {
       refused = needsRows ? await inTransaction(this.pool, settle) : await settle(this.pool);
     } finally {
-      for (const attempt of attempts) this.recorded.delete(attempt.attemptId);
+      for (const item of items) this.recorded.delete(item.attempt.attemptId);
     }
     const outcomes = new Map<string, BatchOutcome>();
     for (const attempt of refused) outcomes.set(attempt.attemptId, await this.lost(this.pool, attempt));
-    return attempts.map((attempt) => outcomes.get(attempt.attemptId));
+    return items.map((item) => outcomes.get(item.attempt.attemptId));
   }
 
   override async fail(attempt: Attempt, failure: FailureRecord): Promise<void> {
@@ -358,6 +385,40 @@ export class PgLeaseStore extends LeaseStore {
       );
       if (rows.length !== 1) throw await this.lost(client, attempt);
       return effect(client);
+    });
+  }
+
+  override async withAttemptsFence<T>(
+    attempts: readonly Attempt[],
+    effect: (client: FencedClient, held: readonly Attempt[]) => Promise<T>,
+  ): Promise<T> {
+    const queues = new Set(attempts.map((attempt) => attempt.queue));
+    if (queues.size > 1)
+      throw new RangeError(`one fence covers attempts of one queue, got ${[...queues].join(', ')}`);
+    // As withAttemptFence, for every attempt in one statement; rows are locked in id order so two
+    // fences over overlapping jobs cannot deadlock.
+    return inTransaction(this.pool, async (client) => {
+      if (attempts.length === 0) return effect(client, []);
+      const { rows } = await client.query<{ id: string }>(
+        `SELECT j.id FROM ${this.schema}.job j
+           JOIN unnest($2::uuid[], $3::int[]) AS f (id, retry_count)
+             ON j.id = f.id AND j.retry_count = f.retry_count
+          WHERE j.name = $1 AND j.state = 'active'
+            AND j.heartbeat_on > ${this.schema}.job_now() - make_interval(secs => $4)
+          ORDER BY j.id
+            FOR SHARE OF j`,
+        [
+          attempts[0]!.queue,
+          attempts.map((attempt) => attempt.jobId),
+          attempts.map((attempt) => attempt.attempt),
+          Math.min(...attempts.map((attempt) => attempt.visibilitySeconds)),
+        ],
+      );
+      const locked = new Set(rows.map((row) => row.id));
+      return effect(
+        client,
+        attempts.filter((attempt) => locked.has(attempt.jobId)),
+      );
     });
   }
 }

@@ -61,3 +61,12 @@ export async function queueDepths(
   ]);
   return rows as QueueDepth[];
 }
+
+/** The table that holds a queue's jobs (`pgboss.job_common` unless the queue is partitioned). */
+export async function queueTable(db: Queryable, queue: string, schema = 'pgboss'): Promise<string> {
+  const checked = bossSchema(schema);
+  const { rows } = await db.query(`SELECT table_name FROM ${checked}.queue WHERE name = $1`, [queue]);
+  const table = (rows[0] as { table_name?: string } | undefined)?.table_name;
+  if (!table) throw new Error(`queue ${queue} does not exist in schema ${checked}; create it first`);
+  return `${checked}.${table}`;
+}

@@ -3,7 +3,7 @@
 // live, and stop() hands back what is still running once the grace period is over.
 import { type JobDefinition, type JobRole } from '@portico/jobs-contracts';
 
-import { type ConsumerObserver, JobConsumer, type JobHandler } from '../job-consumer';
+import { type BatchHandling, type ConsumerObserver, JobConsumer, type JobHandler } from '../job-consumer';
 import { type LeaseStore, type WorkerIdentity } from '../lease-store';
 import { type JobLogger, type WakeupSource } from '../wakeups';
 import { consumedJobs, type HandlerCandidate, planHandlers } from './handler-plan';
@@ -27,9 +27,12 @@ export interface JobsRuntimeOptions {
   readonly stopGraceMs: number;
 }
 
-export interface DiscoveredHandler extends HandlerCandidate {
-  readonly handler: JobHandler<JobDefinition>;
-}
+/** A discovered handler: of one job at a time, or of batches. */
+export type DiscoveredHandler = HandlerCandidate &
+  (
+    | { readonly handler: JobHandler<JobDefinition>; readonly batch?: undefined }
+    | { readonly handler?: undefined; readonly batch: BatchHandling<JobDefinition> }
+  );
 
 export interface JobsRuntimeStats {
   readonly queue: string;
@@ -59,6 +62,7 @@ export class JobsRuntime {
         def: found.def,
         worker: this.options.worker,
         handler: found.handler,
+        batch: found.batch,
         visibilitySeconds: this.options.visibilitySeconds,
         concurrency: this.options.concurrency(found.def),
         wakeups: this.options.wakeups,

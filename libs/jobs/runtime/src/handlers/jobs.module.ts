@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 
-import { type JobContext } from '../job-consumer';
+import { type JobBatchContext, type JobContext } from '../job-consumer';
 import { type DiscoveredHandler, JobsRuntime } from './jobs-runtime';
 import { markedHandlersOf } from './on-job';
 
@@ -39,15 +39,27 @@ class JobHandlersLifecycle implements OnApplicationBootstrap, BeforeApplicationS
       const instance: unknown = wrapper.instance;
       if (!instance || typeof instance !== 'object' || seen.has(instance)) continue;
       seen.add(instance);
-      for (const { def, method } of markedHandlersOf(instance)) {
+      for (const { def, method, batch } of markedHandlersOf(instance)) {
         const fn = (instance as Record<string | symbol, unknown>)[method];
         if (typeof fn !== 'function') continue;
-        found.push({
-          def,
-          where: `${instance.constructor.name}.${String(method)}`,
-          handler: (context: JobContext<unknown>) =>
-            (fn as (ctx: JobContext<unknown>) => Promise<unknown>).call(instance, context),
-        });
+        const where = `${instance.constructor.name}.${String(method)}`;
+        if (batch)
+          found.push({
+            def,
+            where,
+            batch: {
+              ...batch,
+              handler: (context: JobBatchContext<unknown>) =>
+                (fn as (ctx: JobBatchContext<unknown>) => Promise<never>).call(instance, context),
+            },
+          });
+        else
+          found.push({
+            def,
+            where,
+            handler: (context: JobContext<unknown>) =>
+              (fn as (ctx: JobContext<unknown>) => Promise<unknown>).call(instance, context),
+          });
       }
     }
     return found;
