@@ -148,4 +148,23 @@ describe('FsStoragePaths', () => {
       `storage mount point ${path.join(base, 'unmounted')} cannot be resolved (ENOENT); mount the storage there or fix [storage] mount-point`,
     );
   });
+
+  it('resolves a batch of paths against one root: each its real path or its own refusal', async () => {
+    await symlink(path.join(outside, 'secret'), path.join(root, 'media', 'leak'));
+    const resolved = await paths.resolveAll([
+      'media/day1/a.mov',
+      'media/leak',
+      '../outside/secret',
+      'new/b.mov',
+    ]);
+    expect(resolved[0]).toBe(path.join(root, 'media', 'day1', 'a.mov'));
+    expect(resolved[1]).toBeInstanceOf(PathSecurityError);
+    expect(resolved[1]).toMatchObject({ reason: 'symlink-escape' });
+    expect(resolved[2]).toBeInstanceOf(PathSecurityError);
+    expect(resolved[3]).toBe(path.join(root, 'new', 'b.mov'));
+    const missing = new FsStoragePaths(path.join(base, 'unmounted'));
+    await expect(missing.resolveAll(['media/day1/a.mov'])).rejects.toBeInstanceOf(
+      StorageRootUnavailableError,
+    );
+  });
 });

@@ -25,8 +25,22 @@ export class FsStoragePaths extends StoragePaths {
   }
 
   async resolve(relativePath: string): Promise<string> {
-    const segments = storagePathSegments(relativePath);
+    return this.resolveUnder(await this.realRoot(), relativePath);
+  }
+
+  async resolveAll(relativePaths: readonly string[]): Promise<Array<string | Error>> {
     const root = await this.realRoot();
+    return Promise.all(
+      relativePaths.map((relativePath) =>
+        this.resolveUnder(root, relativePath).catch((error: unknown) =>
+          error instanceof Error ? error : new Error(String(error)),
+        ),
+      ),
+    );
+  }
+
+  private async resolveUnder(root: string, relativePath: string): Promise<string> {
+    const segments = storagePathSegments(relativePath);
     const real = await this.realpathIfExists(joinUnderRoot(root, segments), relativePath);
     if (real !== undefined) return this.confined(root, real, relativePath);
     return this.resolveMissing(root, segments, relativePath);

@@ -14,6 +14,13 @@ export abstract class StoragePaths {
   abstract resolve(relativePath: string): Promise<string>;
 
   /**
+   * `resolve` for several paths against one resolution of the root (a batch of files): each
+   * path's absolute path, or the error `resolve` would have rejected it with. Rejects only when
+   * the root itself cannot be resolved.
+   */
+  abstract resolveAll(relativePaths: readonly string[]): Promise<Array<string | Error>>;
+
+  /**
    * The storage-relative path of an absolute path under the mount point, or under its real path
    * (what `resolve` returns); `PathSecurityError` when it is under neither.
    */
