@@ -14,3 +14,5 @@ export { MIGRATIONS, migrationId, type Migration } from './migrations/catalog';
 export { PGBOSS_SCHEMA_VERSION, DEFAULT_PGBOSS_SCHEMA } from './migrations/install-pg-boss';
 export { createBoss, createBossOnPool, type CreateBossOptions, type PgBoss } from './boss/create-boss';
 export { inTransaction, type Db } from './pool/transaction';
+export { AnalyzePolicy, type AnalyzePolicyOptions } from './statistics/analyze-policy';
+export { StatisticsKeeper, type StatisticsKeeperOptions } from './statistics/statistics-keeper.repository';

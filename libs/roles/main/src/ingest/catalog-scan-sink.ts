@@ -2,8 +2,9 @@
 // checksum jobs inside the scanner's fenced transaction (the one that also updates the file
 // index), so every content version is ingested — and its checksum enqueued — exactly once.
 import { CatalogRepository } from '@portico/catalog';
-import { checksumFileJob, type JobInput } from '@portico/jobs-contracts';
-import type { JobProducer } from '@portico/jobs-runtime';
+import type { StatisticsKeeper } from '@portico/db';
+import { checksumFileJob, type JobInput, queueName } from '@portico/jobs-contracts';
+import { type JobProducer, queueTable } from '@portico/jobs-runtime';
 import type { PoolClient } from 'pg';
 import { type ScanChange, ScanSink } from '../scan/scan-sink';
 
@@ -13,11 +14,17 @@ export interface CatalogScanSinkOptions {
   readonly producer: JobProducer;
   /** The checksum algorithms now (the `checksum_algorithms` setting). */
   readonly algorithms: () => ReadonlyArray<JobInput<typeof checksumFileJob>['algorithms'][number]>;
+  /** Told of the rows each ingest adds, so that the planner's statistics keep up with a bulk ingest. */
+  readonly statistics?: StatisticsKeeper;
 }
+
+/** The catalog tables an ingest adds a row to per file. */
+const INGEST_TABLES = ['portico.assets', 'portico.formats', 'portico.files'] as const;
 
 export class CatalogScanSink extends ScanSink {
   private readonly catalog = new CatalogRepository();
   private wakeTimer: NodeJS.Timeout | undefined;
+  private checksumTable: string | undefined;
 
   constructor(private readonly options: CatalogScanSinkOptions) {
     super();
@@ -52,6 +59,7 @@ export class CatalogScanSink extends ScanSink {
         }));
       await this.options.producer.sendBatch(checksumFileJob, clusterId, payloads, { db: client });
       if (payloads.length > 0) this.wakeSoon();
+      await this.noteWrites(client, results.filter((result) => result.created).length, payloads.length);
     }
     for (const change of changes) {
       if (change.kind === 'move') {
@@ -69,6 +77,14 @@ export class CatalogScanSink extends ScanSink {
       }
       await this.catalog.markRemoved(client, clusterId, ids);
     }
+  }
+
+  private async noteWrites(client: PoolClient, files: number, jobs: number): Promise<void> {
+    const { statistics, clusterId } = this.options;
+    if (!statistics) return;
+    for (const table of INGEST_TABLES) statistics.noteWrites(table, files);
+    this.checksumTable ??= await queueTable(client, queueName(clusterId, checksumFileJob.name));
+    statistics.noteWrites(this.checksumTable, jobs);
   }
 
   /**

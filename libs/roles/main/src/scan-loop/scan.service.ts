@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { type LeaderElector, StaleTermError } from '@portico/cluster';
+import { StatisticsKeeper } from '@portico/db';
 import { LOGGER, NODE_RUNTIME, type Logger, type NodeRuntime } from '@portico/platform';
 import { FileStorageSentinel, ThreadStorageWalker } from '@portico/storage';
 import { CatalogScanSink } from '../ingest/catalog-scan-sink';
@@ -31,11 +32,20 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
   private lastApprovalError: { message: string; at: number } | undefined;
   /** A rescan event asked for a scan now (set by requestRescan, cleared when a scan starts). */
   private rescanRequested = false;
+  /** Keeps the planner's statistics of the tables an ingest fills current (see StatisticsKeeper). */
+  private readonly statistics: StatisticsKeeper;
 
   constructor(
     @Inject(NODE_RUNTIME) private readonly runtime: NodeRuntime,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.statistics = new StatisticsKeeper(runtime.pool, {
+      onError: (table, error) =>
+        this.logger.warn({ table, err: error }, 'refreshing planner statistics failed; autovacuum will'),
+      onAnalyzed: (table, rows, ms) =>
+        this.logger.debug({ table, rows, ms: Math.round(ms) }, 'planner statistics refreshed after an ingest'),
+    });
+  }
 
   onModuleInit(): void {
     const elector = this.runtime.election?.elector;
@@ -46,6 +56,7 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.stop();
+    this.statistics.stop();
     await this.running;
   }
 
@@ -181,6 +192,7 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
         storageId,
         producer: this.runtime.jobs.producer,
         algorithms: () => this.runtime.settings.current.values.checksum_algorithms ?? ['md5'],
+        statistics: this.statistics,
       }),
       root: this.runtime.mountPoint,
       logger: this.logger,
