@@ -292,6 +292,8 @@ WITH me AS (
                         AND (o.checksums ->> '${algorithm}') = me.digest
     JOIN portico.formats ofm ON ofm.id = o.format_id AND ofm.kind = 'ORIGINAL'
    WHERE o.asset_id <> me.asset_id AND o.status <> 'failed'
+     -- Never link back to a file that is itself linked to this one (an original recorded again).
+     AND o.duplicate_of IS DISTINCT FROM me.id
    ORDER BY (o.duplicate_of IS NOT NULL), o.removed, o.seq
    LIMIT 1
 ), linked AS (

@@ -25,4 +25,11 @@ export {
   type FileListQuery,
   type StorageWalkQuery,
 } from './catalog-list.repository';
+export {
+  ChecksumBatchRepository,
+  type ChecksumBatch,
+  type ChecksumBatchItem,
+  type OutputPlan,
+  type RecordedChecksums,
+} from './checksum-batch.repository';
 export { EventsRepository, type ClaimRequest, type EventListQuery } from './events.repository';

@@ -1,15 +1,20 @@
-// What follows a checksum, in its fenced transaction, on real services: PostgreSQL through
+// What follows the checksums of a batch, in its fenced transaction, on real services: PostgreSQL through
 // pgBouncer for the catalog and pg-boss. A media file gets its transcode jobs and its outputs
 // planned; with nothing to transcode, the asset is ready at once.
 import { createHash, randomUUID } from 'node:crypto';
-import { CatalogRepository } from '@portico/catalog';
+import { CatalogRepository, ChecksumBatchRepository } from '@portico/catalog';
 import { createBoss, createPool, inTransaction, type PgBoss } from '@portico/db';
 import { queueName, transcodeAssetJob } from '@portico/jobs-contracts';
 import { ensureQueues, JobProducer } from '@portico/jobs-runtime';
 import { useTestDatabase } from '@portico/testing';
 import { type Pool } from 'pg';
 
-import { type ChecksumFollowUpServices, recordChecksum } from './checksum-follow-up';
+import {
+  type ChecksumFollowUp,
+  type ChecksumFollowUpServices,
+  type HashedOriginal,
+  recordChecksumBatch,
+} from './checksum-follow-up';
 
 const db = useTestDatabase();
 const T0 = new Date('2024-01-01T00:00:00.000Z');
@@ -17,6 +22,7 @@ let pool: Pool;
 let boss: PgBoss;
 let services: ChecksumFollowUpServices;
 let storageId: string;
+const catalog = new CatalogRepository();
 
 beforeAll(async () => {
   pool = createPool(db.url, { max: 4 });
@@ -32,7 +38,7 @@ beforeAll(async () => {
     'nas',
   ]);
   await ensureQueues(boss, clusterId, [transcodeAssetJob]);
-  services = { clusterId, catalog: new CatalogRepository(), producer: new JobProducer(boss) };
+  services = { clusterId, checksums: new ChecksumBatchRepository(), producer: new JobProducer(boss) };
 });
 
 afterAll(async () => {
@@ -40,27 +46,40 @@ afterAll(async () => {
   await pool.end();
 });
 
-/** Catalogues a file as the scan does, then records its md5 as the checksum job does. */
-async function checksum(path: string, content: Buffer) {
-  const { catalog, clusterId } = services;
-  const ingested = await catalog.ingest(pool, clusterId, storageId, {
+/** Records a batch as the checksum handler does, in one transaction; each file's follow-up. */
+async function record(originals: readonly HashedOriginal[]): Promise<ChecksumFollowUp[]> {
+  const results = await inTransaction(pool, (client) => recordChecksumBatch(client, services, originals));
+  return originals.map((original) => {
+    const result = results.get(original.fileId);
+    if (!result || result instanceof Error) throw result ?? new Error(`no result for ${original.fileId}`);
+    return result;
+  });
+}
+
+/** Catalogues a file as the scan does; the original its checksum job would hash. */
+async function catalogued(path: string, content: Buffer): Promise<HashedOriginal> {
+  const ingested = await catalog.ingest(pool, services.clusterId, storageId, {
     path,
     size: content.length,
     mtime: T0,
   });
   const md5 = createHash('md5').update(content).digest('hex');
-  const followUp = await inTransaction(pool, (client) =>
-    recordChecksum(client, services, {
-      fileId: ingested.fileId,
-      assetId: ingested.assetId,
-      path,
-      size: content.length,
-      checksums: { md5 },
-      primary: { algorithm: 'md5', value: md5 },
-    }),
-  );
-  const detail = (await catalog.getAsset(pool, ingested.assetId, clusterId))!;
-  return { followUp, detail };
+  return {
+    fileId: ingested.fileId,
+    assetId: ingested.assetId,
+    path,
+    size: content.length,
+    checksums: { md5 },
+    primary: { algorithm: 'md5', value: md5 },
+  };
+}
+
+/** Catalogues a file, then records its md5 alone. */
+async function checksum(path: string, content: Buffer) {
+  const original = await catalogued(path, content);
+  const [followUp] = await record([original]);
+  const detail = (await catalog.getAsset(pool, original.assetId, services.clusterId))!;
+  return { followUp: followUp!, detail };
 }
 
 async function transcodeJobsOf(assetId: string): Promise<string[]> {
@@ -117,19 +136,51 @@ describe('after a checksum', () => {
     // Back to checksummed, so that a readiness check after the mismatch would show.
     await pool.query("UPDATE portico.assets SET status = 'checksummed' WHERE id = $1", [detail.asset.id]);
     const md5 = 'f'.repeat(32);
-    const followUp = await inTransaction(pool, (client) =>
-      recordChecksum(client, services, {
+    const [followUp] = await record([
+      {
         fileId,
         assetId: detail.asset.id,
         path: 'docs/report.txt',
         size: 13,
         checksums: { md5 },
         primary: { algorithm: 'md5', value: md5 },
-      }),
-    );
-    expect(followUp.profiles).toEqual([]);
-    const after = (await services.catalog.getAsset(pool, detail.asset.id))!;
+      },
+    ]);
+    expect(followUp!.profiles).toEqual([]);
+    const after = (await catalog.getAsset(pool, detail.asset.id))!;
     expect(after.asset.status).toBe('checksummed');
     expect(after.formats[0]!.files[0]!.status).toBe('failed');
+  });
+
+  it('a batch: each file as if alone, two copies of new content linked within it, a vanished file apart', async () => {
+    const song = Buffer.from(`a song ${randomUUID()}`);
+    const originals = [
+      await catalogued('batch/song.wav', song),
+      await catalogued('batch/song-copy.wav', song),
+      await catalogued('batch/still.jpg', Buffer.from(`a photo ${randomUUID()}`)),
+      await catalogued('batch/readme.txt', Buffer.from(`notes ${randomUUID()}`)),
+    ];
+    const gone = await catalogued('batch/gone.txt', Buffer.from(`gone ${randomUUID()}`));
+    await pool.query('DELETE FROM portico.files WHERE id = $1', [gone.fileId]);
+    const results = await inTransaction(pool, (client) =>
+      recordChecksumBatch(client, services, [...originals, gone]),
+    );
+    const [song1, song2, still, readme] = originals.map((original) => results.get(original.fileId));
+    expect(song1).toEqual({ duplicateOf: null, profiles: ['proxy'] });
+    expect(song2).toEqual({
+      duplicateOf: { fileId: originals[0]!.fileId, assetId: originals[0]!.assetId },
+      profiles: [],
+    });
+    expect(still).toEqual({ duplicateOf: null, profiles: ['proxy'] });
+    expect(readme).toEqual({ duplicateOf: null, profiles: [] });
+    expect(results.get(gone.fileId)).toBeInstanceOf(Error);
+    expect((results.get(gone.fileId) as Error & { permanent: boolean }).permanent).toBe(true);
+    const statuses = await Promise.all(
+      originals.map(async (original) => (await catalog.getAsset(pool, original.assetId))!.asset.status),
+    );
+    expect(statuses).toEqual(['checksummed', 'ready', 'checksummed', 'ready']);
+    expect(await transcodeJobsOf(originals[0]!.assetId)).toEqual(['proxy']);
+    expect(await transcodeJobsOf(originals[1]!.assetId)).toEqual([]);
+    expect(await transcodeJobsOf(originals[2]!.assetId)).toEqual(['proxy']);
   });
 });
