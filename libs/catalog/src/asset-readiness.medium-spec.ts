@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto';
 
 import { createPool, inTransaction } from '@portico/db';
-import { rejectionOf, useTestDatabase, waitFor } from '@portico/testing';
-import { Client, type Pool } from 'pg';
+import { lockWaiters, rejectionOf, useTestDatabase, waitFor } from '@portico/testing';
+import { type Pool } from 'pg';
 
 import { CatalogRepository, type ObjectFileInput } from './catalog.repository';
 import { CatalogNotFoundError } from './errors';
@@ -96,21 +96,6 @@ function output(
 
 async function statusOf(cluster: Cluster, assetId: string) {
   return (await catalog.getAsset(pool, assetId, cluster.clusterId))?.asset.status;
-}
-
-/** Sessions of this test's database waiting on a lock (seen straight on PostgreSQL). */
-async function lockWaiters(): Promise<number> {
-  const client = new Client({ connectionString: db.directUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
-      [db.name],
-    );
-    return rows[0]!.n;
-  } finally {
-    await client.end();
-  }
 }
 
 describe('markReadyIfComplete', () => {
@@ -250,7 +235,7 @@ describe('markReadyIfComplete', () => {
       await second.query('BEGIN');
       await catalog.addObjectFile(second, output(cluster, assetId, 'POSTER', 'poster.jpg', 'stored'));
       const b = catalog.markReadyIfComplete(second, cluster.clusterId, assetId);
-      await waitFor(async () => (await lockWaiters()) > 0, {
+      await waitFor(async () => (await lockWaiters(db)) > 0, {
         description: "the second check waits on the first one's lock of the asset",
       });
       await first.query('COMMIT');

@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { createBoss, createPool, inTransaction, type PgBoss } from '@portico/db';
 import { defineJob, queueName } from '@portico/jobs-contracts';
 import { ensureQueues, JobProducer } from '@portico/jobs-runtime';
-import { rejectionOf, useTestDatabase, waitFor } from '@portico/testing';
-import { Client, type Pool, type PoolClient } from 'pg';
+import { lockWaiters, rejectionOf, useTestDatabase, waitFor } from '@portico/testing';
+import { type Pool, type PoolClient } from 'pg';
 import { z } from 'zod';
 
 import { CatalogListRepository } from './catalog-list.repository';
@@ -99,7 +99,7 @@ describe('ingest', () => {
       // The second ingester's insert blocks on the first one's uncommitted row.
       await second.query('BEGIN');
       const b = ingestAndEnqueue(second, fixture, input);
-      await waitFor(async () => (await lockWaiters()) > 0, {
+      await waitFor(async () => (await lockWaiters(db)) > 0, {
         description: 'the second ingest waits on a lock',
       });
       await first.query('COMMIT');
@@ -126,7 +126,7 @@ describe('ingest', () => {
       const a = await ingestAndEnqueue(first, fixture, input);
       await second.query('BEGIN');
       const b = ingestAndEnqueue(second, fixture, input);
-      await waitFor(async () => (await lockWaiters()) > 0, {
+      await waitFor(async () => (await lockWaiters(db)) > 0, {
         description: 'the second ingest waits on a lock',
       });
       await first.query('ROLLBACK');
@@ -558,19 +558,4 @@ async function newObjectStore(clusterId: string, purpose: 'proxy' | 'archive' | 
     [id, clusterId, `${purpose}-${id}`, purpose],
   );
   return id;
-}
-
-/** Sessions of this test's database waiting on a row lock (seen straight on PostgreSQL). */
-async function lockWaiters(): Promise<number> {
-  const client = new Client({ connectionString: db.directUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
-      [db.name],
-    );
-    return rows[0]!.n;
-  } finally {
-    await client.end();
-  }
 }

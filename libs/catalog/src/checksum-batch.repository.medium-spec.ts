@@ -5,8 +5,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 
 import { createPool, inTransaction } from '@portico/db';
-import { rejectionOf, useTestDatabase, waitFor } from '@portico/testing';
-import { Client, type Pool, type PoolClient } from 'pg';
+import { lockWaiters, rejectionOf, useTestDatabase, waitFor } from '@portico/testing';
+import { type Pool, type PoolClient } from 'pg';
 
 import { CatalogRepository, type IngestInput, type ObjectFileInput } from './catalog.repository';
 import {
@@ -345,21 +345,6 @@ function counting(client: SqlClient): {
   };
 }
 
-/** Sessions of this test's database waiting on a lock (seen straight on PostgreSQL). */
-async function lockWaiters(): Promise<number> {
-  const client = new Client({ connectionString: db.directUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
-      [db.name],
-    );
-    return rows[0]!.n;
-  } finally {
-    await client.end();
-  }
-}
-
 interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
@@ -640,7 +625,7 @@ describe('recordChecksumsMany', () => {
       firstOutcomes = await record(first, forward);
       await second.query('BEGIN');
       const pending = record(second, backward);
-      await waitFor(async () => (await lockWaiters()) > 0, {
+      await waitFor(async () => (await lockWaiters(db)) > 0, {
         description: "the second batch waits on the first one's file locks",
       });
       await first.query('COMMIT');
@@ -718,7 +703,7 @@ describe('recordChecksumsMany', () => {
       await record(first, ['z', 'x']);
       await second.query('BEGIN');
       const pending = record(second, ['x', 'y']);
-      await waitFor(async () => (await lockWaiters()) > 0, {
+      await waitFor(async () => (await lockWaiters(db)) > 0, {
         description: "the second batch waits on the first one's lock of x",
       });
       await first.query('COMMIT');
@@ -1032,7 +1017,7 @@ describe('expectOutputsMany and markReadyIfCompleteMany', () => {
       await second.query('BEGIN');
       await catalog.addObjectFile(second, output(cluster, video, 'POSTER', 'stored'));
       const pending = batches.markReadyIfCompleteMany(second, cluster.clusterId, [notes, video]);
-      await waitFor(async () => (await lockWaiters()) > 0, {
+      await waitFor(async () => (await lockWaiters(db)) > 0, {
         description: "the second check waits on the first one's lock of the asset",
       });
       await first.query('COMMIT');

@@ -23,3 +23,21 @@ export async function execSql(url: string, text: string, values: unknown[] = [])
     await connection.end();
   }
 }
+
+/** Sessions of a test database waiting on a lock, seen straight on PostgreSQL (not through pgBouncer). */
+export async function lockWaiters(db: {
+  readonly directUrl: string;
+  readonly name: string;
+}): Promise<number> {
+  const connection = new Client({ connectionString: db.directUrl });
+  await connection.connect();
+  try {
+    const { rows } = await connection.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
+      [db.name],
+    );
+    return rows[0]!.n;
+  } finally {
+    await connection.end();
+  }
+}

@@ -25,4 +25,4 @@ export {
   type NodeHandle,
   type NodeIdentityFixture,
 } from './cluster-fixture';
-export { execSql, rejectionOf } from './assertions';
+export { execSql, lockWaiters, rejectionOf } from './assertions';

@@ -367,7 +367,8 @@ export class JobConsumer<D extends JobDefinition> {
 
   private async runBatch(kept: ReadonlyArray<{ attempt: Attempt; payload: JobPayload<D> }>): Promise<void> {
     if (kept.length === 0) return;
-    const { store, batch, observer } = { ...this.options, batch: this.options.batch! };
+    const { store, observer } = this.options;
+    const batch = this.options.batch!;
     const tracked = kept.map(({ attempt, payload }) => {
       const { entry, renewNow, finished } = this.track(attempt);
       const context: BatchJobContext<JobPayload<D>> = {

@@ -178,7 +178,7 @@ export class PgLeaseStore extends LeaseStore {
   }
 
   /** Why the fence refused `attempt`, read in `db` (inside the refusing transaction when there is one). */
-  private async whyLost(db: Pool | PoolClient, attempt: Attempt): Promise<LeaseLossReason> {
+  private async whyLost(db: FencedClient, attempt: Attempt): Promise<LeaseLossReason> {
     const { rows } = await db.query<{ job: LeaseRow | null; attempt: AttemptRow | null }>(
       `SELECT (SELECT json_build_object('state', state, 'retry_count', retry_count,
                       'fresh', heartbeat_on > ${this.schema}.job_now() - make_interval(secs => $4))
@@ -190,7 +190,7 @@ export class PgLeaseStore extends LeaseStore {
     return lossReason(rows[0]?.job ?? undefined, rows[0]?.attempt ?? undefined, attempt);
   }
 
-  private async lost(db: Pool | PoolClient, attempt: Attempt): Promise<LostLeaseError> {
+  private async lost(db: FencedClient, attempt: Attempt): Promise<LostLeaseError> {
     return new LostLeaseError(
       attempt.attemptId,
       attempt.queue,
@@ -261,8 +261,11 @@ export class PgLeaseStore extends LeaseStore {
    */
   private async completeMany(items: readonly Completion[]): Promise<BatchOutcome[]> {
     const byQueue = new Map<string, Completion[]>();
-    for (const item of items)
-      byQueue.set(item.attempt.queue, [...(byQueue.get(item.attempt.queue) ?? []), item]);
+    for (const item of items) {
+      const group = byQueue.get(item.attempt.queue);
+      if (group) group.push(item);
+      else byQueue.set(item.attempt.queue, [item]);
+    }
     const settle = async (db: Pool | PoolClient): Promise<Attempt[]> => {
       const settled = new Set<string>();
       for (const [queue, group] of byQueue) {
@@ -368,22 +371,12 @@ export class PgLeaseStore extends LeaseStore {
     for (const attempt of attempts) this.recorded.delete(attempt.attemptId);
   }
 
-  override async withAttemptFence<T>(
-    attempt: Attempt,
-    effect: (client: FencedClient) => Promise<T>,
-  ): Promise<T> {
+  override withAttemptFence<T>(attempt: Attempt, effect: (client: FencedClient) => Promise<T>): Promise<T> {
     // FOR SHARE on the job row: the reaper's fail (a DELETE of that row) waits for the effect to
     // commit, and an effect that comes after the reaper finds the claim gone and is refused. An
     // expired heartbeat refuses the effect too, even before the leader got to reap it.
-    return inTransaction(this.pool, async (client) => {
-      const { rows } = await client.query(
-        `SELECT 1 FROM ${this.schema}.job
-          WHERE name = $1 AND id = $2 AND retry_count = $3 AND state = 'active'
-            AND heartbeat_on > ${this.schema}.job_now() - make_interval(secs => $4)
-            FOR SHARE`,
-        [attempt.queue, attempt.jobId, attempt.attempt, attempt.visibilitySeconds],
-      );
-      if (rows.length !== 1) throw await this.lost(client, attempt);
+    return this.withAttemptsFence([attempt], async (client, held) => {
+      if (held.length !== 1) throw await this.lost(client, attempt);
       return effect(client);
     });
   }
@@ -395,8 +388,8 @@ export class PgLeaseStore extends LeaseStore {
     const queues = new Set(attempts.map((attempt) => attempt.queue));
     if (queues.size > 1)
       throw new RangeError(`one fence covers attempts of one queue, got ${[...queues].join(', ')}`);
-    // As withAttemptFence, for every attempt in one statement; rows are locked in id order so two
-    // fences over overlapping jobs cannot deadlock.
+    // The fence of withAttemptFence for every attempt in one statement; rows are locked in id
+    // order so two fences over overlapping jobs cannot deadlock.
     return inTransaction(this.pool, async (client) => {
       if (attempts.length === 0) return effect(client, []);
       const { rows } = await client.query<{ id: string }>(

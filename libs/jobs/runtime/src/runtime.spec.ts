@@ -4,7 +4,7 @@ import { defineJob } from '@portico/jobs-contracts';
 import { z } from 'zod';
 
 import { jobIdForKey } from './idempotency';
-import { JobConsumer } from './job-consumer';
+import { JobConsumer, type JobBatchHandler } from './job-consumer';
 import {
   type Attempt,
   type FailureRecord,
@@ -171,37 +171,41 @@ describe('JobConsumer with a batch handler (fake store)', () => {
   const worker = { clusterId: randomUUID(), workerId: randomUUID(), nodeId: randomUUID() };
   const queue = (n: number, weight = 1): FetchedJob[] =>
     Array.from({ length: n }, (_, i) => ({ id: `j${i}`, retryCount: 0, data: { n: weight } }));
+  /** A started batch consumer of `job` on `store`, weighing a job by its `n`. */
+  const batchConsumer = (
+    store: FakeStore,
+    handler: JobBatchHandler<typeof job>,
+    { concurrency = 1, maxJobs = 8, budget = 100 } = {},
+  ): JobConsumer<typeof job> => {
+    const consumer = new JobConsumer({
+      store,
+      def: job,
+      worker,
+      visibilitySeconds: 30,
+      concurrency,
+      pollIntervalMs: 10,
+      batch: { maxJobs, budget, weigh: (payload) => payload.n, handler },
+    });
+    consumer.start();
+    return consumer;
+  };
 
   it('claims growing batches, fences them once and settles each job by its result', async () => {
     const store = new FakeStore();
     store.queued.push(...queue(30), { id: 'bad', retryCount: 0, data: { n: 'x' } });
     store.lost.add('j5');
     const batches: string[][] = [];
-    const consumer = new JobConsumer({
-      store,
-      def: job,
-      worker,
-      visibilitySeconds: 30,
-      concurrency: 1,
-      pollIntervalMs: 10,
-      batch: {
-        maxJobs: 8,
-        budget: 100,
-        weigh: (payload) => payload.n,
-        handler: async (batch) => {
-          batches.push(batch.jobs.map((j) => j.jobId));
-          const results = new Map<string, { output: unknown } | { error: unknown }>();
-          await batch.withAttemptsFence(batch.jobs, (_client, held) => {
-            for (const j of held)
-              if (j.jobId === 'j7') results.set(j.jobId, { error: new Error('unreadable') });
-              else if (j.jobId !== 'j9') results.set(j.jobId, { output: { ok: j.jobId } });
-            return Promise.resolve();
-          });
-          return results;
-        },
-      },
+    const consumer = batchConsumer(store, async (batch) => {
+      batches.push(batch.jobs.map((j) => j.jobId));
+      const results = new Map<string, { output: unknown } | { error: unknown }>();
+      await batch.withAttemptsFence(batch.jobs, (_client, held) => {
+        for (const j of held)
+          if (j.jobId === 'j7') results.set(j.jobId, { error: new Error('unreadable') });
+          else if (j.jobId !== 'j9') results.set(j.jobId, { output: { ok: j.jobId } });
+        return Promise.resolve();
+      });
+      return results;
     });
-    consumer.start();
     await waitUntil(() => store.events.filter((e) => !e.startsWith('fence')).length === 31);
     await consumer.stop({ graceMs: 0 });
     // 1, 2, 4, 8, 8, 7 (+ the invalid one).
@@ -230,24 +234,10 @@ describe('JobConsumer with a batch handler (fake store)', () => {
       ...queue(4, 1).map((j) => ({ ...j, id: `s${j.id}` })),
     );
     const batches: string[][] = [];
-    const consumer = new JobConsumer({
-      store,
-      def: job,
-      worker,
-      visibilitySeconds: 30,
-      concurrency: 1,
-      pollIntervalMs: 10,
-      batch: {
-        maxJobs: 8,
-        budget: 100,
-        weigh: (payload) => payload.n,
-        handler: (batch) => {
-          batches.push(batch.jobs.map((j) => j.jobId));
-          return Promise.resolve(new Map(batch.jobs.map((j) => [j.jobId, { output: null }])));
-        },
-      },
+    const consumer = batchConsumer(store, (batch) => {
+      batches.push(batch.jobs.map((j) => j.jobId));
+      return Promise.resolve(new Map(batch.jobs.map((j) => [j.jobId, { output: null }])));
     });
-    consumer.start();
     // Hand-backs put nothing back in this fake queue: only the fetched-and-kept jobs complete.
     await waitUntil(
       () =>
@@ -269,16 +259,10 @@ describe('JobConsumer with a batch handler (fake store)', () => {
   it('fails every job of a batch whose handler throws', async () => {
     const store = new FakeStore();
     store.queued.push(...queue(3));
-    const consumer = new JobConsumer({
-      store,
-      def: job,
-      worker,
-      visibilitySeconds: 30,
+    const consumer = batchConsumer(store, () => Promise.reject(new Error('db down')), {
       concurrency: 2,
-      pollIntervalMs: 10,
-      batch: { maxJobs: 1, budget: 10, weigh: () => 1, handler: () => Promise.reject(new Error('db down')) },
+      maxJobs: 1,
     });
-    consumer.start();
     await waitUntil(() => store.events.length === 3);
     await consumer.stop({ graceMs: 0 });
     expect(store.events.sort()).toEqual(['fail j0 retry', 'fail j1 retry', 'fail j2 retry']);
