@@ -3,12 +3,16 @@
 // ingest of thousands of files runs its whole course on statistics that say the table is empty,
 // and plans chosen for an empty table cost more per row as it fills (bench/pipeline measured a
 // pg-boss fetch of 50 at 87 ms instead of 4 ms). The policy: refresh once the rows written since
-// the last refresh reach `minRows` and a `fraction` of the table as it was then.
+// the last refresh reach `minRows` and a `fraction` of the table as it was then. The default
+// fraction is 1 (refresh when the table doubled): a plan chosen for half the rows is still the
+// right one, and each ANALYZE costs tens of milliseconds of the database's time (bench/pipeline:
+// 10,000 files took 8 refreshes of each catalog table and 1.2 s of ANALYZE with a fifth, 4 and
+// 0.45 s with a double).
 
 export interface AnalyzePolicyOptions {
   /** Default 1,000. */
   readonly minRows?: number;
-  /** Default 0.2. */
+  /** Default 1 (the table doubled). */
   readonly fraction?: number;
 }
 
@@ -19,7 +23,7 @@ export class AnalyzePolicy {
 
   constructor(options: AnalyzePolicyOptions = {}) {
     this.minRows = options.minRows ?? 1_000;
-    this.fraction = options.fraction ?? 0.2;
+    this.fraction = options.fraction ?? 1;
     if (!(this.minRows >= 1)) throw new RangeError(`minRows must be >= 1, got ${this.minRows}`);
     if (!(this.fraction >= 0)) throw new RangeError(`fraction must be >= 0, got ${this.fraction}`);
   }
