@@ -136,11 +136,15 @@ it('re-runs a job of a SIGKILLed worker on another node within visibility_timeou
     inode: stats.ino,
   });
   const jobId = await new JobProducer(boss).send(checksumFileJob, cluster.id, {
-    fileId: ingested.fileId,
-    assetId: ingested.assetId,
-    path: 'big.mov',
-    size: stats.size,
-    mtimeMs: Math.trunc(stats.mtimeMs),
+    files: [
+      {
+        fileId: ingested.fileId,
+        assetId: ingested.assetId,
+        path: 'big.mov',
+        size: stats.size,
+        mtimeMs: Math.trunc(stats.mtimeMs),
+      },
+    ],
     algorithms: ['md5', 'sha1', 'sha256'],
   });
   expect(jobId).not.toBeNull();

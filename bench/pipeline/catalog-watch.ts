@@ -121,6 +121,8 @@ export async function verifyCatalog(
 
 export interface JobSummary {
   readonly completed: number;
+  /** Files carried by the completed jobs (a checksum job carries up to 100 small files). */
+  readonly completedFiles: number;
   /** Claims beyond the first, over all jobs: each is a retry the pipeline paid for. */
   readonly retries: number;
   /** Jobs not completed (queued, active, failed, dead-lettered). */
@@ -139,6 +141,7 @@ export interface JobSummary {
 export async function summarizeJobs(sql: Client, queue: string, startEpoch: number): Promise<JobSummary> {
   const { rows } = await sql.query<{
     completed: number;
+    completed_files: number;
     retries: number;
     unfinished: number;
     first_started: number | null;
@@ -146,6 +149,8 @@ export async function summarizeJobs(sql: Client, queue: string, startEpoch: numb
     mean_run_ms: number | null;
   }>(
     `SELECT count(*) FILTER (WHERE state = 'completed')::int AS completed,
+            coalesce(sum(jsonb_array_length(data->'files')) FILTER (WHERE state = 'completed'), 0)::int
+              AS completed_files,
             coalesce(sum(retry_count), 0)::int AS retries,
             count(*) FILTER (WHERE state <> 'completed')::int AS unfinished,
             extract(epoch FROM min(started_on))::float8 - $2 AS first_started,
@@ -158,6 +163,7 @@ export async function summarizeJobs(sql: Client, queue: string, startEpoch: numb
   const row = rows[0]!;
   return {
     completed: row.completed,
+    completedFiles: row.completed_files,
     retries: row.retries,
     unfinished: row.unfinished,
     firstStartedS: row.first_started,

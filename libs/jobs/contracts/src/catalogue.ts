@@ -9,21 +9,47 @@ import { checksum, CHECKSUM_ALGORITHMS, objectLocation, profileName, storagePath
 // checksum job) inside the scan's own fenced transaction, in batches — exactly once per content
 // version by construction, and without a queue round trip per file.
 
+/** One file a checksum job reads: the content version the catalog registered. */
+export const checksumTarget = z.object({
+  fileId: z.uuid(),
+  assetId: z.uuid(),
+  path: storagePath,
+  size: z.number().int().nonnegative(),
+  mtimeMs: z.number().int().nonnegative(),
+});
+
+/** The most files one checksum job carries (see checksum-jobs.ts for how files are grouped). */
+export const CHECKSUM_JOB_MAX_FILES = 100;
+
+const checksumFiles = z.object({
+  files: z.array(checksumTarget).min(1).max(CHECKSUM_JOB_MAX_FILES),
+  algorithms: z.array(z.enum(CHECKSUM_ALGORITHMS)).min(1),
+});
+
+/** The payload of a job queued by an earlier version: one file, its fields at the top level. */
+const checksumOneFileLegacy = checksumTarget
+  .extend({ algorithms: z.array(z.enum(CHECKSUM_ALGORITHMS)).min(1) })
+  .transform(({ algorithms, ...file }) => ({ files: [file], algorithms }));
+
+const versionKey = (file: z.output<typeof checksumTarget>): string =>
+  `${file.fileId}:${file.size}:${file.mtimeMs}`;
+
+/**
+ * Checksums one large file, or up to 100 small ones that one scan batch ingested together (the
+ * small-file pipeline pays the queue once per job, not per file). A file that fails in a job of
+ * several is handed on as a job of its own, so retries and the dead letter stay per file.
+ */
 export const checksumFileJob = defineJob({
   name: 'checksum.file',
   role: 'CHECKSUM',
-  payload: z.object({
-    fileId: z.uuid(),
-    assetId: z.uuid(),
-    path: storagePath,
-    size: z.number().int().nonnegative(),
-    mtimeMs: z.number().int().nonnegative(),
-    algorithms: z.array(z.enum(CHECKSUM_ALGORITHMS)).min(1),
-  }),
+  payload: z.union([checksumFiles, checksumOneFileLegacy]),
   retry: { limit: 5, delaySeconds: 10, backoff: true, maxDelaySeconds: 900 },
   expireSeconds: 4 * 60 * 60,
   deadLetter: true,
-  singletonKey: (payload) => `${payload.fileId}:${payload.size}:${payload.mtimeMs}`,
+  // The content versions it reads: a file version is in one job at a time (an ingest registers it
+  // once, and a job hands a file on only as it gives it up), so its first file names the job.
+  singletonKey: ({ files }) =>
+    files.length === 1 ? versionKey(files[0]!) : `${versionKey(files[0]!)}+${files.length - 1}`,
 });
 
 export const transcodeAssetJob = defineJob({

@@ -3,7 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
 import { retryDelayBounds, totalAttempts } from './backoff';
-import { checksumFileJob, findJob, JOB_CATALOGUE, transcodeAssetJob } from './catalogue';
+import {
+  CHECKSUM_JOB_MAX_FILES,
+  checksumFileJob,
+  findJob,
+  JOB_CATALOGUE,
+  transcodeAssetJob,
+} from './catalogue';
+import { CHECKSUM_JOB_MAX_BYTES, CHECKSUM_SMALL_FILE_BYTES, checksumJobsFor } from './checksum-jobs';
 import { defineJob, InvalidJobDefinitionError } from './define-job';
 import { InvalidPayloadError, parsePayload } from './payload';
 import { deadLetterQueueName, InvalidQueueNameError, parseQueueName, queueName } from './queue-name';
@@ -84,38 +91,96 @@ describe('job definitions', () => {
 });
 
 describe('parsePayload', () => {
-  const payload = {
+  const file = {
     fileId: randomUUID(),
     assetId: randomUUID(),
     path: 'projects/x/clip.mxf',
     size: 10,
     mtimeMs: 1,
-    algorithms: ['md5'],
   };
+  const payload = { files: [file], algorithms: ['md5'] };
 
   it('returns the typed payload', () => {
     expect(parsePayload(checksumFileJob, payload)).toEqual(payload);
   });
 
+  it('reads a one-file payload of an earlier version as a job of that file', () => {
+    expect(parsePayload(checksumFileJob, { ...file, algorithms: ['md5', 'sha1'] })).toEqual({
+      files: [file],
+      algorithms: ['md5', 'sha1'],
+    });
+  });
+
   it('names the job and every bad field', () => {
     let error: unknown;
     try {
-      parsePayload(checksumFileJob, { ...payload, fileId: 'nope', path: '/abs/path', algorithms: [] });
+      parsePayload(transcodeAssetJob, {
+        assetId: randomUUID(),
+        fileId: 'nope',
+        sourcePath: '/abs/path',
+        checksum: { algorithm: 'md5', value: 'abc' },
+        profile: 'Not A Profile',
+      });
     } catch (caught) {
       error = caught;
     }
     expect(error).toBeInstanceOf(InvalidPayloadError);
     const invalid = error as InvalidPayloadError;
     expect(invalid.permanent).toBe(true);
-    expect(invalid.issues.map((issue) => issue.field).sort()).toEqual(['algorithms', 'fileId', 'path']);
-    expect(invalid.message).toContain('"checksum.file"');
-    expect(invalid.message).toContain('path: must be relative to the storage root');
+    expect(invalid.issues.map((issue) => issue.field).sort()).toEqual(['fileId', 'profile', 'sourcePath']);
+    expect(invalid.message).toContain('"transcode.asset"');
+    expect(invalid.message).toContain('sourcePath: must be relative to the storage root');
   });
 
-  it('refuses paths that escape the storage root', () => {
-    expect(() => parsePayload(checksumFileJob, { ...payload, path: 'a/../../etc' })).toThrow(
-      /"\.\." segments/,
-    );
+  it('refuses paths that escape the storage root, in every file of a checksum job', () => {
+    expect(() =>
+      parsePayload(checksumFileJob, { ...payload, files: [file, { ...file, path: 'a/../../etc' }] }),
+    ).toThrow(/"\.\." segments/);
+  });
+
+  it('refuses a checksum job of no file or of more than 100', () => {
+    expect(() => parsePayload(checksumFileJob, { ...payload, files: [] })).toThrow(InvalidPayloadError);
+    const many = Array.from({ length: CHECKSUM_JOB_MAX_FILES + 1 }, () => ({
+      ...file,
+      fileId: randomUUID(),
+    }));
+    expect(() => parsePayload(checksumFileJob, { ...payload, files: many })).toThrow(InvalidPayloadError);
+  });
+});
+
+describe('checksumJobsFor', () => {
+  const KiB = 1024;
+  const target = (size: number) => ({
+    fileId: randomUUID(),
+    assetId: randomUUID(),
+    path: `f/${randomUUID()}.bin`,
+    size,
+    mtimeMs: 1,
+  });
+
+  it('packs small files 100 to a job, in order', () => {
+    const files = Array.from({ length: 250 }, () => target(4 * KiB));
+    const jobs = checksumJobsFor(files, ['md5']);
+    expect(jobs.map((job) => job.files.length)).toEqual([100, 100, 50]);
+    expect(jobs.flatMap((job) => job.files)).toEqual(files);
+    expect(jobs.every((job) => job.algorithms.join() === 'md5')).toBe(true);
+  });
+
+  it('sends a large file alone and bounds the bytes of small ones', () => {
+    const big = target(CHECKSUM_SMALL_FILE_BYTES + 1);
+    const small = Array.from({ length: 20 }, () => target(CHECKSUM_SMALL_FILE_BYTES));
+    const jobs = checksumJobsFor([small[0]!, big, ...small.slice(1)], ['sha256']);
+    expect(jobs[0]!.files).toEqual([big]);
+    const perJob = CHECKSUM_JOB_MAX_BYTES / CHECKSUM_SMALL_FILE_BYTES;
+    expect(jobs.slice(1).map((job) => job.files.length)).toEqual([perJob, 20 - perJob]);
+  });
+
+  it('names a job by its first file, apart from that file alone', () => {
+    const files = [target(1), target(2)];
+    const [together] = checksumJobsFor(files, ['md5']);
+    const [alone] = checksumJobsFor(files.slice(0, 1), ['md5']);
+    expect(checksumFileJob.singletonKey?.(together!)).toBe(`${files[0]!.fileId}:1:1+1`);
+    expect(checksumFileJob.singletonKey?.(alone!)).toBe(`${files[0]!.fileId}:1:1`);
   });
 });
 

@@ -5,3 +5,4 @@ export * from './payload';
 export * from './backoff';
 export * from './schemas';
 export * from './catalogue';
+export * from './checksum-jobs';

@@ -86,11 +86,13 @@ export class JobProducer {
     def: D,
     clusterId: string,
     payloads: readonly JobInput<D>[],
-    options: Pick<ProducerSendOptions, 'db'> = {},
+    options: Pick<ProducerSendOptions, 'db' | 'startAfterSeconds'> = {},
   ): Promise<string[]> {
     if (payloads.length === 0) return [];
     const queue = queueName(clusterId, def.name);
-    const inserts = payloads.map((payload) => this.toInsert(def, clusterId, queue, payload, {}));
+    const each =
+      options.startAfterSeconds === undefined ? {} : { startAfterSeconds: options.startAfterSeconds };
+    const inserts = payloads.map((payload) => this.toInsert(def, clusterId, queue, payload, each));
     const ids = await this.boss.insert(queue, inserts, {
       returnId: true,
       ...(options.db ? { db: bossDb(options.db) } : {}),

@@ -6,28 +6,28 @@ import {
   SMALL_FILE_READS,
 } from './checksum-batch';
 
-const job = (size: number) => ({
-  payload: {
-    fileId: '00000000-0000-4000-8000-000000000000',
-    assetId: '00000000-0000-4000-8000-000000000001',
-    path: 'a.bin',
-    size,
-    mtimeMs: 0,
-    algorithms: ['md5' as const],
-  },
+const file = (size: number) => ({
+  fileId: '00000000-0000-4000-8000-000000000000',
+  assetId: '00000000-0000-4000-8000-000000000001',
+  path: 'a.bin',
+  size,
+  mtimeMs: 0,
 });
+const job = (...sizes: number[]) => ({ files: sizes.map(file), algorithms: ['md5' as const] });
 
 describe('checksum batches', () => {
-  it('weigh a file by its bytes plus the fixed cost of a file', () => {
-    expect(CHECKSUM_BATCH.weigh(job(4096).payload)).toBe(4096 + PER_FILE_WEIGHT);
-    // 100 files of 4 KiB fit one batch; two files of 40 MiB do not.
-    expect(100 * CHECKSUM_BATCH.weigh(job(4096).payload)).toBeLessThanOrEqual(CHECKSUM_BATCH.budget);
-    expect(2 * CHECKSUM_BATCH.weigh(job(40 * 1024 * 1024).payload)).toBeGreaterThan(CHECKSUM_BATCH.budget);
+  it('weigh a job by the bytes of its files plus the fixed cost of each file', () => {
+    expect(CHECKSUM_BATCH.weigh(job(4096))).toBe(4096 + PER_FILE_WEIGHT);
+    expect(CHECKSUM_BATCH.weigh(job(4096, 0))).toBe(4096 + 2 * PER_FILE_WEIGHT);
+    // Two jobs of 100 files of 4 KiB fit one batch; two files of 40 MiB do not.
+    const hundred = job(...Array.from({ length: 100 }, () => 4096));
+    expect(2 * CHECKSUM_BATCH.weigh(hundred)).toBeLessThanOrEqual(CHECKSUM_BATCH.budget);
+    expect(2 * CHECKSUM_BATCH.weigh(job(40 * 1024 * 1024))).toBeGreaterThan(CHECKSUM_BATCH.budget);
   });
 
   it('read small files several at a time and a batch with a large one file by file', () => {
-    expect(readsInFlight([job(0), job(4096), job(1024 * 1024)])).toBe(SMALL_FILE_READS);
-    expect(readsInFlight([job(4096), job(1024 * 1024 + 1)])).toBe(1);
+    expect(readsInFlight(job(0, 4096, 1024 * 1024).files)).toBe(SMALL_FILE_READS);
+    expect(readsInFlight(job(4096, 1024 * 1024 + 1).files)).toBe(1);
   });
 
   it('run every item with at most the limit in flight', async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLeaderElector, type DemotionReason, type ElectionRuntime } from '@portico/cluster';
 import { createBoss, createPool, type PgBoss } from '@portico/db';
-import { checksumFileJob, queueName } from '@portico/jobs-contracts';
+import { CHECKSUM_JOB_MAX_FILES, checksumFileJob, queueName } from '@portico/jobs-contracts';
 import { ensureQueues, JobProducer } from '@portico/jobs-runtime';
 import { FileStorageSentinel, ThreadStorageWalker } from '@portico/storage';
 import { useTestDatabase, waitFor } from '@portico/testing';
@@ -147,7 +147,10 @@ function sinkOptions(f: Fixture) {
   return { clusterId: f.clusterId, storageId: f.storageId, producer, algorithms: () => ['md5' as const] };
 }
 
-/** Every path of the tree is one live catalogue file with its own asset and one checksum job. */
+/**
+ * Every path of the tree is one live catalogue file with its own asset, in exactly one checksum
+ * job; the small files of the tree travel 100 to a job at most.
+ */
 async function expectIngestedOnce(f: Fixture): Promise<void> {
   const { rows: files } = await pool.query<{ id: string; path: string; asset_id: string }>(
     'SELECT id::text, path, asset_id::text FROM portico.files WHERE cluster_id = $1 AND NOT removed',
@@ -156,12 +159,17 @@ async function expectIngestedOnce(f: Fixture): Promise<void> {
   expect(files.length).toBe(f.paths.length);
   expect(new Set(files.map((file) => file.path))).toEqual(new Set(f.paths));
   expect(new Set(files.map((file) => file.asset_id)).size).toBe(f.paths.length);
-  const { rows: jobs } = await pool.query<{ file_id: string }>(
-    `SELECT data->>'fileId' AS file_id FROM pgboss.job WHERE name = $1`,
+  const { rows: jobs } = await pool.query<{ file_ids: string[] }>(
+    `SELECT array(SELECT t->>'fileId' FROM jsonb_array_elements(data->'files') AS t) AS file_ids
+       FROM pgboss.job WHERE name = $1`,
     [queueName(f.clusterId, checksumFileJob.name)],
   );
-  expect(jobs.length).toBe(f.paths.length);
-  expect(new Set(jobs.map((job) => job.file_id))).toEqual(new Set(files.map((file) => file.id)));
+  const inJobs = jobs.flatMap((job) => job.file_ids);
+  expect(inJobs.length).toBe(f.paths.length);
+  expect(new Set(inJobs)).toEqual(new Set(files.map((file) => file.id)));
+  expect(Math.max(...jobs.map((job) => job.file_ids.length))).toBeLessThanOrEqual(CHECKSUM_JOB_MAX_FILES);
+  // Grouped: far fewer jobs than files (each scan batch packs its files).
+  expect(jobs.length).toBeLessThan(f.paths.length / 10);
 }
 
 it('a first scan of 24,000 files (one folder of 10,000) ingests each once, and the leader keeps its term throughout', async () => {

@@ -1,9 +1,9 @@
 // The scanner's sink in production: each batch of decided changes becomes catalog rows and
-// checksum jobs inside the scanner's fenced transaction (the one that also updates the file
+// checksum jobs (small files grouped, see checksumJobsFor) inside the scanner's fenced transaction (the one that also updates the file
 // index), so every content version is ingested — and its checksum enqueued — exactly once.
 import { CatalogRepository } from '@portico/catalog';
 import type { StatisticsKeeper } from '@portico/db';
-import { checksumFileJob, type JobInput, queueName } from '@portico/jobs-contracts';
+import { checksumFileJob, checksumJobsFor, type JobInput, queueName } from '@portico/jobs-contracts';
 import { type JobProducer, queueTable } from '@portico/jobs-runtime';
 import type { PoolClient } from 'pg';
 import { type ScanChange, ScanSink } from '../scan/scan-sink';
@@ -45,8 +45,7 @@ export class CatalogScanSink extends ScanSink {
           inode: change.inode,
         })),
       );
-      const algorithms = [...this.options.algorithms()];
-      const payloads = results
+      const created = results
         .map((result, i) => ({ result, change: ingests[i]! }))
         .filter(({ result, change }) => result.created && !change.empty)
         .map(({ result, change }) => ({
@@ -55,8 +54,8 @@ export class CatalogScanSink extends ScanSink {
           path: change.path,
           size: change.size,
           mtimeMs: Math.trunc(change.mtimeMs),
-          algorithms,
         }));
+      const payloads = checksumJobsFor(created, [...this.options.algorithms()]);
       await this.options.producer.sendBatch(checksumFileJob, clusterId, payloads, { db: client });
       if (payloads.length > 0) this.wakeSoon();
       await this.noteWrites(client, results.filter((result) => result.created).length, payloads.length);
