@@ -1,6 +1,6 @@
 // SPEC 4: MD5 throughput of one worker (the CHECKSUM role's hasher) against `md5sum` on the same
-// page-cached file, timed in alternating order over several repetitions, medians compared; and
-// the xxh64 throughput of the same hasher.
+// page-cached file, timed in alternating order over several repetitions, medians compared; the
+// xxh64 throughput of the same hasher; and small files with hash() and hashMany() (small-files.ts).
 import { execFile } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { ensureCommands } from '@portico/testing';
 import type { BenchContext, Benchmark } from '../lib/benchmark';
 import { round } from '../lib/output';
 import { percentile } from '../lib/stats';
+import { runSmallFiles } from './small-files';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
@@ -51,7 +52,8 @@ async function md5sum(file: string): Promise<string> {
   return stdout.slice(0, 32);
 }
 
-async function runChecksum({ quick, emit, log, lifecycle }: BenchContext): Promise<void> {
+async function runChecksum(context: BenchContext): Promise<void> {
+  const { quick, emit, log, lifecycle } = context;
   ensureCommands([{ command: 'md5sum', debianPackage: 'coreutils' }]);
   const bytes = quick ? FILE_BYTES.quick : FILE_BYTES.full;
   const repetitions = quick ? REPETITIONS.quick : REPETITIONS.full;
@@ -102,6 +104,8 @@ async function runChecksum({ quick, emit, log, lifecycle }: BenchContext): Promi
   emit({ metric: 'xxh64_mb_per_s', value: round(percentile(xxh64, 50), 1), unit: 'MB/s' });
   emit({ metric: 'file_mib', value: bytes / MiB, unit: 'MiB' });
   emit({ metric: 'repetitions', value: repetitions, unit: 'count' });
+
+  await runSmallFiles(path.join(dir, 'small'), context);
 }
 
 export const checksum: Benchmark = { run: runChecksum };

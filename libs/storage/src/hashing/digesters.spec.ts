@@ -1,5 +1,5 @@
 import { HASH_ALGORITHMS, type HashAlgorithm } from './algorithms';
-import { createDigester } from './digesters';
+import { createDigester, sequentialDigesters } from './digesters';
 
 // Published test vectors: RFC 1321 (MD5), FIPS 180 examples (SHA-1, SHA-256), the xxHash
 // reference implementation (xxhsum 0.8.1 -H1 / -H3).
@@ -56,5 +56,21 @@ describe.each(Object.entries(MILLION_A))('%s of one million "a"', (algorithm, ex
     const chunk = Buffer.alloc(1000, 'a');
     for (let i = 0; i < 1000; i++) digester.update(chunk);
     expect(digester.hex()).toBe(expected);
+  });
+});
+
+describe.each(HASH_ALGORITHMS)('%s sequential digesters', (algorithm) => {
+  it('give each file a fresh state, also after a digester abandoned half-way', async () => {
+    const next = await sequentialDigesters(algorithm);
+    const abc = next();
+    abc.update(Buffer.from('abc'));
+    expect(abc.hex()).toBe(VECTORS[algorithm].abc);
+    // A file that failed mid-read: updated, never finished.
+    next().update(Buffer.from('some bytes of a file that changed'));
+    expect(next().hex()).toBe(VECTORS[algorithm].empty);
+    const again = next();
+    again.update(Buffer.from('ab'));
+    again.update(Buffer.from('c'));
+    expect(again.hex()).toBe(VECTORS[algorithm].abc);
   });
 });

@@ -88,3 +88,9 @@ export class FileAccessError extends Error {
     this.permanent = classification.permanent;
   }
 }
+
+/** The errno code (`ENOENT`) of an error from node:fs, or undefined when it has none. */
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}

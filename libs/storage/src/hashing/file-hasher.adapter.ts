@@ -1,12 +1,14 @@
-import { constants, type BigIntStats } from 'node:fs';
+import { type BigIntStats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 import { hashAlgorithms } from './algorithms';
 import { createDigester, type Digester } from './digesters';
-import { FileAccessError } from './file-access-error';
+import { errorCode, FileAccessError } from './file-access-error';
 import { FileChangedError } from './file-changed-error';
-import { FileHasher, type FileHashResult, type HashOptions } from './file-hasher';
+import { FileHasher, type FileHashResult, type HashManyOptions, type HashOptions } from './file-hasher';
 import { fileVersion, mtimeMs, versionChanges, type FileVersion } from './file-version';
+import { HASH_OPEN_FLAGS } from './hash-file-sync.adapter';
+import { HashThreadClient } from './hash-thread-client.adapter';
 import { ProgressThrottle } from './progress-throttle';
 
 const KiB = 1024;
@@ -16,19 +18,14 @@ export interface NodeFileHasherOptions {
   /**
    * Bytes per read, 64 KiB to 64 MiB. Default 2 MiB: Node's 64 KiB stream default costs about
    * a third of MD5's speed in per-read overhead; 1–4 MiB all reach OpenSSL's speed (see README).
+   * hashMany()'s thread reads into one buffer of this size.
    */
   readonly chunkBytes?: number;
-  /** Minimum time between progress callbacks. Default 1000 ms. */
+  /** Minimum time between progress callbacks of hash(). Default 1000 ms. */
   readonly progressIntervalMs?: number;
   /** How often a long read re-checks the file (fstat) to stop early when it changed. Default 1000 ms. */
   readonly recheckIntervalMs?: number;
 }
-
-/**
- * O_NONBLOCK: opening a FIFO must not park a thread-pool thread until some writer appears (the
- * FIFO is then refused as not a regular file). It has no effect on reads of regular files.
- */
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 
 /**
  * Hashes a file with one pass over it: reads of `chunkBytes` into two reused buffers, the next
@@ -42,11 +39,17 @@ const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
  * and a close: the small-file pipeline (bench/pipeline) hashes thousands a second.
  * Limit: timestamps are only as fine as the file system's, so a same-size rewrite within one clock
  * tick of the previous write is invisible — the ingest's stability window prevents that case.
+ *
+ * hashMany() runs the same checks with synchronous calls on one worker thread per hasher
+ * (hash-thread-client.adapter.ts), so batches of small files cost the caller's event loop one
+ * message each.
  */
 export class NodeFileHasher extends FileHasher {
   private readonly chunkBytes: number;
   private readonly progressIntervalMs: number;
   private readonly recheckIntervalMs: number;
+  /** hashMany()'s thread, started at its first call. */
+  private readonly thread: HashThreadClient;
 
   constructor(options: NodeFileHasherOptions = {}) {
     super();
@@ -56,6 +59,28 @@ export class NodeFileHasher extends FileHasher {
     if (!Number.isInteger(this.chunkBytes) || this.chunkBytes < 64 * KiB || this.chunkBytes > 64 * MiB) {
       throw new RangeError(`chunkBytes must be an integer from 65536 to 67108864, got ${this.chunkBytes}`);
     }
+    this.thread = new HashThreadClient({
+      chunkBytes: this.chunkBytes,
+      recheckIntervalMs: this.recheckIntervalMs,
+    });
+  }
+
+  async hashMany(
+    absolutePaths: readonly string[],
+    options: HashManyOptions,
+  ): Promise<Array<FileHashResult | Error>> {
+    const algorithms = hashAlgorithms(options.algorithms);
+    options.signal?.throwIfAborted();
+    if (absolutePaths.length === 0) return [];
+    return this.thread.hash([...absolutePaths], algorithms, options.signal);
+  }
+
+  /**
+   * Ends hashMany()'s thread (calls in flight reject); a later call starts a new one. Optional:
+   * the thread never keeps a process alive once it has no work.
+   */
+  async close(): Promise<void> {
+    await this.thread.close();
   }
 
   async hash(absolutePath: string, options: HashOptions): Promise<FileHashResult> {
@@ -131,9 +156,9 @@ export class NodeFileHasher extends FileHasher {
 
 async function openForHashing(path: string): Promise<FileHandle> {
   try {
-    return await open(path, OPEN_FLAGS);
+    return await open(path, HASH_OPEN_FLAGS);
   } catch (error) {
-    throw new FileAccessError(path, 'open', codeOf(error), { cause: error });
+    throw new FileAccessError(path, 'open', errorCode(error), { cause: error });
   }
 }
 
@@ -141,7 +166,7 @@ async function statOf(handle: FileHandle, path: string): Promise<BigIntStats> {
   try {
     return await handle.stat({ bigint: true });
   } catch (error) {
-    throw new FileAccessError(path, 'stat', codeOf(error), { cause: error });
+    throw new FileAccessError(path, 'stat', errorCode(error), { cause: error });
   }
 }
 
@@ -165,7 +190,7 @@ async function readChunk(
   try {
     return (await handle.read(buffer, 0, buffer.length, position)).bytesRead;
   } catch (error) {
-    return new FileAccessError(path, 'read', codeOf(error), { cause: error });
+    return new FileAccessError(path, 'read', errorCode(error), { cause: error });
   }
 }
 
@@ -184,9 +209,9 @@ async function assertUnchanged(path: string, before: FileVersion): Promise<void>
   let viaPath: FileVersion;
   let reopened: FileHandle;
   try {
-    reopened = await open(path, OPEN_FLAGS);
+    reopened = await open(path, HASH_OPEN_FLAGS);
   } catch (error) {
-    const code = codeOf(error);
+    const code = errorCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new FileChangedError(path, ['removed or renamed while being read']);
     }
@@ -203,9 +228,4 @@ async function assertUnchanged(path: string, before: FileVersion): Promise<void>
 
 function roundUp(value: number, multiple: number): number {
   return Math.ceil(value / multiple) * multiple;
-}
-
-function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
 }

@@ -18,6 +18,16 @@ export interface HashOptions {
   readonly onProgress?: (progress: HashProgress) => void;
 }
 
+export interface HashManyOptions {
+  /** One or more of `HASH_ALGORITHMS`, each at most once; the same for every file of the call. */
+  readonly algorithms: readonly HashAlgorithm[];
+  /**
+   * Aborting rejects the whole call with the signal's reason: files not yet hashed are not
+   * opened, the one being read stops at its next chunk and is closed.
+   */
+  readonly signal?: AbortSignal;
+}
+
 export interface Checksum {
   readonly algorithm: HashAlgorithm;
   /** Lower-case hex. */
@@ -43,4 +53,22 @@ export abstract class FileHasher {
    * `InvalidHashRequestError` (permanent) for a bad algorithm list, or the signal's reason.
    */
   abstract hash(absolutePath: string, options: HashOptions): Promise<FileHashResult>;
+
+  /**
+   * Hashes a batch of small files (the CHECKSUM role sends files of at most 1 MiB): one after
+   * another on one thread beside the caller's, with synchronous reads, so the caller's event loop
+   * pays one message per batch instead of several file-system round trips per file. A large file
+   * here delays the rest of its batch and the calls queued behind it, and reports no progress:
+   * hash it with `hash()`.
+   *
+   * Resolves with one entry per path, in order: its `FileHashResult`, or the error `hash()` would
+   * reject with for it (`FileChangedError`, `FileAccessError`, same classes and messages), returned
+   * rather than thrown so one file's failure leaves the others' results. The whole call rejects
+   * with `InvalidHashRequestError` for a bad algorithm list, with the signal's reason when
+   * aborted, or with an `Error` naming the failure when the hashing thread died (retry the batch).
+   */
+  abstract hashMany(
+    absolutePaths: readonly string[],
+    options: HashManyOptions,
+  ): Promise<Array<FileHashResult | Error>>;
 }

@@ -1,5 +1,5 @@
-// Loads a module of this folder in a fresh JavaScript realm (a walker thread, or a child process
-// in tests): the compiled `.js` beside this file when Portico runs from dist/, or the `.ts` source
+// Loads a module of this library in a fresh JavaScript realm (a walker or checksum thread, or a
+// child process in tests): the compiled `.js` when Portico runs from dist/, or the `.ts` source
 // compiled on the fly with SWC, exactly as tools/build.mjs compiles it, when it runs from its
 // sources (jest). As a worker thread's entry point it loads `workerData.module`.
 'use strict';
@@ -29,12 +29,15 @@ function registerTypeScript() {
   };
 }
 
-/** Requires `<this folder>/<name>.js`, or `<name>.ts` from the sources. */
+/**
+ * Requires `<name>.js`, or `<name>.ts` from the sources; `name` is relative to this folder
+ * (`walk-thread.adapter`, `../hashing/hash-thread.adapter`) or absolute.
+ */
 function load(name) {
-  const compiled = path.join(__dirname, `${name}.js`);
+  const compiled = path.resolve(__dirname, `${name}.js`);
   if (fs.existsSync(compiled)) return require(compiled);
   registerTypeScript();
-  return require(path.join(__dirname, `${name}.ts`));
+  return require(path.resolve(__dirname, `${name}.ts`));
 }
 
 /** Requires a TypeScript source file by its absolute path (tests running code in a child process). */
