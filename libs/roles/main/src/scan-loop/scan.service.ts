@@ -2,11 +2,20 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import { type LeaderElector, StaleTermError } from '@portico/cluster';
 import { StatisticsKeeper } from '@portico/db';
 import { LOGGER, NODE_RUNTIME, type Logger, type NodeRuntime } from '@portico/platform';
-import { FileStorageSentinel, ThreadStorageWalker } from '@portico/storage';
+import {
+  FileStorageSentinel,
+  FsStorageWatcher,
+  type StorageWalker,
+  ThreadStorageWalker,
+} from '@portico/storage';
 import { CatalogScanSink } from '../ingest/catalog-scan-sink';
 import { Scanner, type ScanResult } from '../scan/scanner';
+import { RecordingWalker } from './listed-folders';
+import { NextScanPolicy, type ScanEnd } from './next-scan-policy';
 import { RemovalApprovals } from './removal-approvals';
+import { StorageChanges } from './storage-changes';
 import { type ScannedStorage, storageOfCluster } from './storage-of-cluster.repository';
+import { WakeAlarm } from './wake-alarm';
 
 /** Without a configured storage the leader looks again after this long. */
 const NO_STORAGE_RETRY_MS = 5_000;
@@ -17,21 +26,29 @@ const APPROVAL_POLL_MS = 2_000;
 /** The same failure to apply approvals is logged again after this long at most. */
 const APPROVAL_ERROR_LOG_MS = 60_000;
 
+/** One leadership's scan loop: stopped by its controller, timed by its policy, woken by its alarm. */
+interface Leadership {
+  readonly controller: AbortController;
+  readonly policy: NextScanPolicy;
+  readonly alarm: WakeAlarm;
+  /** The watch on the storage at this node's mount point. */
+  readonly changes: StorageChanges;
+}
+
 /**
  * The leader's scan loop (SPEC 2.5): while this node leads, it scans the cluster's storage every
  * `scan_interval_seconds` (sooner when a growing file is about to settle), resuming an unfinished
- * run of an earlier leader. Demotion aborts the walk between two batches; the run stays
- * resumable, and every write of it is fenced by the term it was started under. Between two scans
- * (never during one) it applies operators' approvals of held removals, polled every 2 s.
+ * run of an earlier leader, and soon after the storage reports a change (see NextScanPolicy).
+ * Demotion aborts the walk between two batches; the run stays resumable, and every write of it
+ * is fenced by the term it was started under. Between two scans (never during one) it applies
+ * operators' approvals of held removals, polled every 2 s.
  */
 @Injectable()
 export class ScanService implements OnModuleInit, OnApplicationShutdown {
-  private controller: AbortController | undefined;
+  private leadership: Leadership | undefined;
   private running: Promise<void> | undefined;
   private lastResult: ScanResult | undefined;
   private lastApprovalError: { message: string; at: number } | undefined;
-  /** A rescan event asked for a scan now (set by requestRescan, cleared when a scan starts). */
-  private rescanRequested = false;
   /** Keeps the planner's statistics of the tables an ingest fills current (see StatisticsKeeper). */
   private readonly statistics: StatisticsKeeper;
 
@@ -43,7 +60,10 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
       onError: (table, error) =>
         this.logger.warn({ table, err: error }, 'refreshing planner statistics failed; autovacuum will'),
       onAnalyzed: (table, rows, ms) =>
-        this.logger.debug({ table, rows, ms: Math.round(ms) }, 'planner statistics refreshed after an ingest'),
+        this.logger.debug(
+          { table, rows, ms: Math.round(ms) },
+          'planner statistics refreshed after an ingest',
+        ),
     });
   }
 
@@ -61,11 +81,14 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Asks for a scan now (a rescan event): the wait before the next scan ends within one approval
-   * poll, or, during a scan, another one follows right after it.
+   * Asks for a scan now (a rescan event): the wait before the next scan ends at once, or, during
+   * a scan, another one follows right after it.
    */
   requestRescan(): void {
-    this.rescanRequested = true;
+    const leadership = this.leadership;
+    if (!leadership) return;
+    leadership.policy.requestNow();
+    leadership.alarm.ring();
   }
 
   /** The last finished scan, for status and tests. */
@@ -75,26 +98,46 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
 
   private start(elector: LeaderElector): void {
     this.stop();
-    const controller = new AbortController();
-    this.controller = controller;
-    this.running = this.loop(elector, controller.signal).finally(() => {
-      if (this.controller === controller) this.controller = undefined;
+    const policy = new NextScanPolicy(() => performance.now());
+    const alarm = new WakeAlarm();
+    const leadership: Leadership = {
+      controller: new AbortController(),
+      policy,
+      alarm,
+      changes: new StorageChanges({
+        watcher: new FsStorageWatcher(),
+        root: this.runtime.mountPoint,
+        logger: this.logger,
+        // No work per change beyond the policy's bookkeeping; the alarm only when it matters.
+        onChange: () => {
+          if (policy.changed()) alarm.ring();
+        },
+      }),
+    };
+    this.leadership = leadership;
+    this.running = this.loop(elector, leadership).finally(() => {
+      leadership.changes.close();
+      if (this.leadership === leadership) this.leadership = undefined;
     });
   }
 
   private stop(): void {
-    this.controller?.abort(new Error('leadership ended'));
-    this.controller = undefined;
+    const leadership = this.leadership;
+    this.leadership = undefined;
+    leadership?.controller.abort(new Error('leadership ended'));
+    leadership?.changes.close();
     this.runtime.scanProgress.current = undefined;
   }
 
-  private async loop(elector: LeaderElector, signal: AbortSignal): Promise<void> {
+  private async loop(elector: LeaderElector, leadership: Leadership): Promise<void> {
+    const { policy, changes } = leadership;
+    const signal = leadership.controller.signal;
     const clusterId = this.runtime.identity.clusterId;
     let reportedNoStorage = false;
     while (!signal.aborted) {
-      // This round's scan answers every rescan asked for until now.
-      this.rescanRequested = false;
-      let waitMs: number;
+      // This round's scan answers every change and rescan request made until now.
+      policy.scanStarted();
+      let end: ScanEnd;
       let storageId: string | undefined;
       try {
         const storage = await storageOfCluster(this.runtime.pool, clusterId);
@@ -103,11 +146,12 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
           if (!reportedNoStorage)
             this.logger.warn({ clusterId }, 'no storage is configured for this cluster; nothing to scan yet');
           reportedNoStorage = true;
-          waitMs = NO_STORAGE_RETRY_MS;
+          end = { waitMs: NO_STORAGE_RETRY_MS, failed: true };
         } else {
           reportedNoStorage = false;
+          void changes.start(this.ignorePatternsOf(storage));
           if (!(await this.applyApprovals(elector, storageId))) return;
-          waitMs = await this.scanOnce(elector, storage, signal);
+          end = { waitMs: await this.scanOnce(elector, storage, signal, changes) };
         }
       } catch (error) {
         if (error instanceof StaleTermError) {
@@ -116,29 +160,36 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
         }
         if (signal.aborted) return;
         this.logger.error({ err: error }, 'scan failed; retrying');
-        waitMs = FAILURE_RETRY_MS;
+        end = { waitMs: FAILURE_RETRY_MS, failed: true };
       }
-      if (!(await this.idle(elector, storageId, waitMs, signal))) return;
+      policy.scanEnded(end);
+      if (!(await this.idle(elector, storageId, leadership))) return;
     }
   }
 
   /**
-   * Waits `ms` before the next scan, applying the approvals of held removals that arrive meanwhile.
-   * False when this node lost its term.
+   * Waits until the policy says the next scan starts (a change or a rescan request wakes the wait
+   * at once to look again), applying the approvals of held removals that arrive meanwhile, every
+   * 2 s. False when this node lost its term.
    */
   private async idle(
     elector: LeaderElector,
     storageId: string | undefined,
-    ms: number,
-    signal: AbortSignal,
+    { policy, alarm, controller: { signal } }: Leadership,
   ): Promise<boolean> {
-    const until = performance.now() + ms;
+    let approvalsAt = performance.now() + APPROVAL_POLL_MS;
     for (;;) {
-      const left = until - performance.now();
-      if (signal.aborted || left <= 0 || this.rescanRequested) return true;
-      await sleep(Math.min(left, APPROVAL_POLL_MS), signal);
-      if (signal.aborted || !storageId || performance.now() >= until) continue;
+      if (signal.aborted) return true;
+      const now = performance.now();
+      const left = policy.nextScanAt() - now;
+      if (left <= 0) return true;
+      await alarm.sleep(storageId ? Math.min(left, approvalsAt - now) : left, signal);
+      if (signal.aborted || !storageId) continue;
+      const after = performance.now();
+      // Not yet their time, or the scan is due: it applies them first anyway.
+      if (after < approvalsAt || after >= policy.nextScanAt()) continue;
       if (!(await this.applyApprovals(elector, storageId))) return false;
+      approvalsAt = performance.now() + APPROVAL_POLL_MS;
     }
   }
 
@@ -182,10 +233,10 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** The scanner of the cluster's storage at this node's mount point, ingesting into the catalog. */
-  private scannerFor(storageId: string): Scanner {
+  private scannerFor(storageId: string, walker: StorageWalker = new ThreadStorageWalker()): Scanner {
     return new Scanner({
       pool: this.runtime.pool,
-      walker: new ThreadStorageWalker(),
+      walker,
       sentinel: new FileStorageSentinel(),
       sink: new CatalogScanSink({
         clusterId: this.runtime.identity.clusterId,
@@ -199,18 +250,29 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-  /** One scan (or the rest of an interrupted one); returns how long to wait before the next. */
+  /** The storage's own ignore patterns, when set, replace the setting (SPEC 2.5). */
+  private ignorePatternsOf(storage: ScannedStorage): readonly string[] {
+    return storage.ignorePatterns ?? this.runtime.settings.current.values.ignore_patterns ?? [];
+  }
+
+  /**
+   * One scan (or the rest of an interrupted one); returns how long to wait before the next. A
+   * completed scan hands the folders it listed to the storage watch.
+   */
   private async scanOnce(
     elector: LeaderElector,
     storage: ScannedStorage,
     signal: AbortSignal,
+    changes: StorageChanges,
   ): Promise<number> {
     const storageId = storage.id;
     const fence = elector.fenceContext('scan');
     // Not leading any more: the demotion aborts this loop.
     if (!fence) return NO_STORAGE_RETRY_MS;
     const values = this.runtime.settings.current.values;
-    const scanner = this.scannerFor(storageId);
+    const ignorePatterns = this.ignorePatternsOf(storage);
+    const folders = changes.recorder();
+    const scanner = this.scannerFor(storageId, new RecordingWalker(new ThreadStorageWalker(), folders));
     // Telemetry reports this run from its first batch on, never the last run's totals as if current.
     this.runtime.scanProgress.current = { found: 0, processed: 0, left: 0, ratePerSecond: 0 };
     const started = Date.now();
@@ -218,7 +280,7 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
       concurrency: values.scanner_concurrency_value,
       // The storage's own overrides, when set, replace the settings (SPEC 2.5).
       scanDirectories: storage.scanDirectories,
-      ignorePatterns: storage.ignorePatterns ?? values.ignore_patterns ?? [],
+      ignorePatterns,
       growingThresholdSeconds: storage.growingFilesThresholdSeconds ?? values.growing_files_threshold_seconds,
       maxDeletionsPerScan: values.max_deletions_per_scan,
       signal,
@@ -232,6 +294,7 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
       },
     });
     this.lastResult = result;
+    if (result.state === 'completed') void changes.refresh(folders, ignorePatterns);
     const { totals } = result;
     this.runtime.scanProgress.current = {
       ...(this.runtime.scanProgress.current ?? { found: 0, processed: 0, ratePerSecond: 0 }),
@@ -247,17 +310,4 @@ export class ScanService implements OnModuleInit, OnApplicationShutdown {
       ? interval
       : Math.min(interval, Math.max(500, result.nextSettleInMs));
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
