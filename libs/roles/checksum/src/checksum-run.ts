@@ -1,15 +1,17 @@
 // One batch of checksum jobs, start to end (the CHECKSUM handler's body, without Nest so that it
 // runs under jest). A job carries one large file or up to 100 small ones (checksumJobsFor); a batch
 // holds as many jobs as its byte budget allows. Every file is read once, computing every requested
-// digest: small files several at a time (their cost is the file system's latency, not its
-// bandwidth), a large one alone with its progress. The digests of the whole batch are recorded,
-// and what follows them enqueued, in one transaction fenced by every job's lease.
+// digest: small files on the hasher's thread (FileHasher.hashMany: their cost is system calls, not
+// bandwidth, and the event loop pays one message per job), a large one alone with its progress.
+// The digests of the whole batch are recorded, and what follows them enqueued, in one transaction
+// fenced by every job's lease.
 //
 // A file that fails is handled per file: alone in its job, the job fails with the reason (and
 // retries, then the dead letter); in a job of several, the others are recorded and that file is
 // handed on as a job of its own, started after the first retry delay, in the same transaction.
 import { type ChecksumBatchRepository } from '@portico/catalog';
 import {
+  CHECKSUM_SMALL_FILE_BYTES,
   checksumFileJob,
   type ChecksumTarget,
   type JobPayload,
@@ -24,7 +26,6 @@ import {
 } from '@portico/jobs-runtime';
 import { FileAccessError, type FileHasher, type FileHashResult, type StoragePaths } from '@portico/storage';
 
-import { forEachWithin, readsInFlight } from './checksum-batch';
 import {
   type ChecksumFollowUp,
   ChecksumTargetMissingError,
@@ -71,7 +72,8 @@ export interface ChecksumOutput {
 type FileOutcome =
   | { readonly kind: 'hashed'; readonly original: HashedOriginal }
   | { readonly kind: 'settled'; readonly output: ChecksumFileOutput }
-  | { readonly kind: 'failed'; readonly error: unknown };
+  /** `jobWide`: the job as a whole failed (aborted, the hasher's thread died), not this file. */
+  | { readonly kind: 'failed'; readonly error: unknown; readonly jobWide?: true };
 
 interface JobWork {
   readonly job: ChecksumJob;
@@ -88,9 +90,11 @@ export async function runChecksumBatch(
   const recordable: JobWork[] = [];
   for (const work of works) {
     const failed = work.outcomes.find((outcome) => outcome.kind === 'failed');
-    // A job whose lease is gone, or a file alone in its job that failed: the job fails with it.
+    // A job whose lease is gone, a job that failed as a whole, or a file alone in its job that
+    // failed: the job fails with the reason.
     if (work.job.signal.aborted) results.set(work.job.jobId, { error: work.job.signal.reason as unknown });
-    else if (failed && work.outcomes.length === 1) results.set(work.job.jobId, { error: failed.error });
+    else if (failed && (failed.jobWide || work.outcomes.length === 1))
+      results.set(work.job.jobId, { error: failed.error });
     else recordable.push(work);
   }
   let transcodes = 0;
@@ -152,46 +156,110 @@ export async function runChecksumBatch(
   return results;
 }
 
-/** Reads every file of the batch: its outcomes, per job in the job's file order. */
+/**
+ * Reads every file of the batch: its outcomes, per job in the job's file order. The jobs of small
+ * files go to the hasher's thread, a job's files in one call; a large file is read on its own,
+ * one after another, while the thread works on the small ones.
+ */
 async function hashBatch(services: ChecksumRunServices, jobs: readonly ChecksumJob[]): Promise<JobWork[]> {
-  const items = jobs.flatMap((job) => job.payload.files.map((file) => ({ job, file })));
   // One resolution of the storage root for the batch; a path it refuses fails that file alone.
-  const absolutes = await services.paths.resolveAll(items.map((item) => item.file.path));
-  const outcomes = new Map<ChecksumTarget, FileOutcome>();
-  await forEachWithin(
-    items.map((item, i) => ({ ...item, absolute: absolutes[i]! })),
-    readsInFlight(items.map((item) => item.file)),
-    async ({ job, file, absolute }) => {
-      if (job.signal.aborted) {
-        outcomes.set(file, { kind: 'failed', error: job.signal.reason as unknown });
-        return;
-      }
-      try {
-        if (absolute instanceof Error) throw absolute;
-        outcomes.set(file, await hashOne(services, job, file, absolute));
-      } catch (error) {
-        outcomes.set(file, { kind: 'failed', error });
-      }
-    },
+  const absolutes = await services.paths.resolveAll(
+    jobs.flatMap((job) => job.payload.files.map((f) => f.path)),
   );
-  return jobs.map((job) => ({ job, outcomes: job.payload.files.map((file) => outcomes.get(file)!) }));
+  let next = 0;
+  const works = jobs.map((job) => ({
+    job,
+    absolutes: job.payload.files.map(() => absolutes[next++]!),
+    outcomes: [] as FileOutcome[],
+  }));
+  const small = works.filter(({ job }) =>
+    job.payload.files.every((file) => file.size <= CHECKSUM_SMALL_FILE_BYTES),
+  );
+  const large = works.filter((work) => !small.includes(work));
+  await Promise.all([
+    Promise.all(small.map((work) => hashSmallFiles(services, work))),
+    (async () => {
+      for (const work of large) {
+        for (const [i, file] of work.job.payload.files.entries())
+          work.outcomes.push(await hashLargeFile(services, work.job, file, work.absolutes[i]!));
+      }
+    })(),
+  ]);
+  return works;
 }
 
-/** Hashes one file: the digests to record, or what the job reports when there is nothing to record. */
-async function hashOne(
+/** The files of one job of small files, in one call to the hasher's thread. */
+async function hashSmallFiles(
+  services: ChecksumRunServices,
+  work: { job: ChecksumJob; absolutes: Array<string | Error>; outcomes: FileOutcome[] },
+): Promise<void> {
+  const { job } = work;
+  const paths = work.absolutes.filter((absolute): absolute is string => typeof absolute === 'string');
+  let hashed: Array<FileHashResult | Error>;
+  try {
+    hashed =
+      paths.length === 0
+        ? []
+        : await services.hasher.hashMany(paths, { algorithms: job.payload.algorithms, signal: job.signal });
+  } catch (error) {
+    // The call as a whole failed (aborted, the thread died): the job fails with it and retries.
+    work.outcomes.push(...job.payload.files.map(() => ({ kind: 'failed', error, jobWide: true }) as const));
+    return;
+  }
+  let taken = 0;
+  for (const [i, file] of job.payload.files.entries()) {
+    const absolute = work.absolutes[i]!;
+    const result = absolute instanceof Error ? absolute : hashed[taken++]!;
+    work.outcomes.push(
+      result instanceof Error
+        ? missingOrFailed(services, file, result)
+        : hashedOutcome(services, file, result),
+    );
+  }
+}
+
+/** A large file, alone in its job: read with progress, which renews the job's lease. */
+async function hashLargeFile(
   services: ChecksumRunServices,
   job: ChecksumJob,
   file: ChecksumTarget,
-  absolute: string,
+  absolute: string | Error,
 ): Promise<FileOutcome> {
-  const result = await hashOrGone(services, job, absolute);
-  if (!result) {
+  if (job.signal.aborted) return { kind: 'failed', error: job.signal.reason as unknown, jobWide: true };
+  if (absolute instanceof Error) return { kind: 'failed', error: absolute };
+  try {
+    const result = await services.hasher.hash(absolute, {
+      algorithms: job.payload.algorithms,
+      signal: job.signal,
+      onProgress: (progress) => {
+        const reported = heartbeatProgress(progress);
+        if (reported) void job.heartbeat(reported).catch(() => undefined);
+      },
+    });
+    return hashedOutcome(services, file, result);
+  } catch (error) {
+    return missingOrFailed(services, file, error);
+  }
+}
+
+/** A file that could not be read: gone when it is missing from a healthy storage, else failed. */
+function missingOrFailed(services: ChecksumRunServices, file: ChecksumTarget, error: unknown): FileOutcome {
+  if (error instanceof FileAccessError && error.reason === 'missing' && services.storageHealthy()) {
     services.log.info(
       { path: file.path, fileId: file.fileId },
       'file is gone from a healthy storage; the scan records its removal',
     );
     return { kind: 'settled', output: { fileId: file.fileId, gone: true } };
   }
+  return { kind: 'failed', error };
+}
+
+/** What a file read in full leads to: its digests to record, or nothing when it changed since. */
+function hashedOutcome(
+  services: ChecksumRunServices,
+  file: ChecksumTarget,
+  result: FileHashResult,
+): FileOutcome {
   const checksums = Object.fromEntries(result.checksums.map((c) => [c.algorithm, c.value]));
   if (result.size !== file.size || result.mtimeMs !== file.mtimeMs) {
     services.log.info(
@@ -216,33 +284,6 @@ async function hashOne(
       primary: result.checksums[0]!,
     },
   };
-}
-
-/** Hashes the file; undefined when it is missing while the storage health check passes. */
-async function hashOrGone(
-  services: ChecksumRunServices,
-  job: ChecksumJob,
-  absolute: string,
-): Promise<FileHashResult | undefined> {
-  try {
-    return await services.hasher.hash(absolute, {
-      algorithms: job.payload.algorithms,
-      signal: job.signal,
-      // Only a job of one file reports progress: it is the large one, read for a while.
-      ...(job.payload.files.length === 1
-        ? {
-            onProgress: (progress) => {
-              const reported = heartbeatProgress(progress);
-              if (reported) void job.heartbeat(reported).catch(() => undefined);
-            },
-          }
-        : {}),
-    });
-  } catch (error) {
-    if (error instanceof FileAccessError && error.reason === 'missing' && services.storageHealthy())
-      return undefined;
-    throw error;
-  }
 }
 
 /** The jobs of one file each that `work` hands on: its files that failed. */
