@@ -172,6 +172,23 @@ export async function summarizeJobs(sql: Client, queue: string, startEpoch: numb
   };
 }
 
+/**
+ * Seconds from `startEpoch` (database clock) to the start of the first scan after it: how long the
+ * files waited for a scan to notice them. Null when no scan started after it.
+ */
+export async function firstScanStart(
+  sql: Client,
+  clusterId: string,
+  startEpoch: number,
+): Promise<number | null> {
+  const { rows } = await sql.query<{ s: number | null }>(
+    `SELECT extract(epoch FROM min(started_at))::float8 - $2 AS s
+       FROM portico.scan_runs WHERE cluster_id = $1 AND started_at >= to_timestamp($2)`,
+    [clusterId, startEpoch],
+  );
+  return rows[0]?.s ?? null;
+}
+
 /** The cluster's leader term now (every election increments it). */
 export async function leaderTerm(sql: Client, clusterId: string): Promise<number> {
   const { rows } = await sql.query<{ term: string }>(

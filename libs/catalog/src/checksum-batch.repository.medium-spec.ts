@@ -358,7 +358,9 @@ function planNodes(node: PlanNode): PlanNode[] {
 
 // First in the file, while the tables have never been analysed (autovacuum is off for them).
 describe('plans on a catalog never analysed', () => {
-  it('find rows by key and duplicates through the md5 index, among 20,000 files of the cluster', async () => {
+  // So the leader does not refresh the catalog's statistics during a bulk ingest (StatisticsKeeper):
+  // neither the ingest nor the recording of a batch depends on them.
+  it('ingest and record find rows by key and duplicates through the md5 index, among 20,000 files of the cluster', async () => {
     const big = new Labelled(await newCluster());
     for (let chunk = 0; chunk < 20; chunk += 1)
       await catalog.ingestMany(
@@ -381,17 +383,20 @@ describe('plans on a catalog never analysed', () => {
       ['assets', 'files', 'formats'].map((relname) => ({ relname, analysed: false, reltuples: -1 })),
     );
 
-    // 100 new files, half of them copies of bulk files (so the look-ups find something).
-    await big.ingest(
-      Array.from({ length: 100 }, (_, n) => [`new-${n}`, file(`new/${n}.mov`)] as [string, IngestInput]),
-    );
-    const items = Array.from({ length: 100 }, (_, n) => ({
-      fileId: big.id(`new-${n}`),
-      checksums: { md5: n % 2 === 0 ? md5(`bulk/3/${n}.mov`) : md5(`new content ${n}`) },
-    }));
-    const assetIds = items.map((_, n) => big.assetOf(`new-${n}`));
     const plans = await inTransaction(pool, async (client) => {
       const counted = counting(client);
+      // 100 new files (the scan's ingest), half of them copies of bulk files (so the look-ups find something).
+      const ingested = await catalog.ingestMany(
+        counted.client,
+        big.cluster.clusterId,
+        big.cluster.storageId,
+        Array.from({ length: 100 }, (_, n) => file(`new/${n}.mov`)),
+      );
+      const items = ingested.map((result, n) => ({
+        fileId: result.fileId,
+        checksums: { md5: n % 2 === 0 ? md5(`bulk/3/${n}.mov`) : md5(`new content ${n}`) },
+      }));
+      const assetIds = ingested.map((result) => result.assetId);
       const recorded = await batches.recordChecksumsMany(counted.client, {
         clusterId: big.cluster.clusterId,
         items,
@@ -417,7 +422,7 @@ describe('plans on a catalog never analysed', () => {
       return explained;
     });
 
-    expect(plans).toHaveLength(6);
+    expect(plans).toHaveLength(7);
     for (const { text, nodes } of plans) {
       const scans = nodes
         .filter((node) => node['Node Type'] === 'Seq Scan' || node['Index Name'] !== undefined)
@@ -849,6 +854,62 @@ describe('recordChecksumsMany', () => {
       [null, 'checksummed'],
     ]);
     expect((await catalogState(scenario)).files.map((row) => row.duplicateOf)).toEqual([null, null]);
+  });
+});
+
+describe('recordChecksumsMany with readyKinds', () => {
+  it('makes a registered asset of a kind with nothing to make ready in the same write, and only that', async () => {
+    const scenario = new Labelled(await newCluster());
+    const { clusterId } = scenario.cluster;
+    await scenario.ingest([
+      ['plain', file('plain.bin')],
+      ['clip', file('clip.mov')],
+      ['planned', file('planned.bin')],
+      ['again', file('again.bin')],
+      ['mismatch', file('mismatch.bin')],
+    ]);
+    // An output planned for one (a transcode asked for by hand), one recorded before, one whose
+    // digest will not match the one recorded before.
+    await inTransaction(pool, (client) =>
+      batches.expectOutputsMany(client, clusterId, [
+        { assetId: scenario.assetOf('planned'), kinds: ['PROXY'] },
+      ]),
+    );
+    await scenario.record('again', { md5: md5('again') });
+    await scenario.record('mismatch', { md5: md5('first') });
+    await pool.query("UPDATE portico.assets SET status = 'registered' WHERE id = $1", [
+      scenario.assetOf('mismatch'),
+    ]);
+
+    const recorded = await inTransaction(pool, (client) =>
+      batches.recordChecksumsMany(client, {
+        clusterId,
+        items: batchItems(scenario, [
+          ['plain', { md5: md5('plain') }],
+          ['clip', { md5: md5('clip') }],
+          ['planned', { md5: md5('planned') }],
+          ['again', { md5: md5('again') }],
+          ['mismatch', { md5: md5('second') }],
+        ]),
+        linkDuplicatesBy: 'md5',
+        readyKinds: ['other', 'unknown'],
+      }),
+    );
+    const statuses = Object.fromEntries(
+      [...recorded.values()].map((outcome) => [scenario.labelOf(outcome.fileId), outcome.asset.status]),
+    );
+    expect(statuses).toEqual({
+      plain: 'ready',
+      clip: 'checksummed',
+      planned: 'checksummed',
+      // Checksummed before: left to markReadyIfCompleteMany, as without readyKinds.
+      again: 'checksummed',
+      mismatch: 'registered',
+    });
+    const { rows } = await pool.query<{ status: string }>('SELECT status FROM portico.assets WHERE id = $1', [
+      scenario.assetOf('plain'),
+    ]);
+    expect(rows).toEqual([{ status: 'ready' }]);
   });
 });
 

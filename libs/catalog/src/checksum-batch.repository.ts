@@ -18,6 +18,7 @@ import {
   type Asset,
   type FileStatus,
   type FormatKind,
+  type MediaKind,
   OUTPUT_FORMAT_KINDS,
   type OutputFormatKind,
 } from './model/catalog-model';
@@ -36,6 +37,12 @@ export interface ChecksumBatch {
   readonly items: readonly ChecksumBatchItem[];
   /** As ChecksumRecord.linkDuplicatesBy. */
   readonly linkDuplicatesBy?: ChecksumAlgorithm;
+  /**
+   * Kinds of asset that have nothing to make (no transcode profile): a registered asset of one of
+   * them, with no output planned, becomes ready in the same update that makes it checksummed —
+   * what markReadyIfCompleteMany would do next, without a second write of every asset row.
+   */
+  readonly readyKinds?: readonly MediaKind[];
 }
 
 /** What recording one file of a batch did (recordChecksums' outcome, and the file's asset). */
@@ -85,7 +92,8 @@ SELECT (SELECT count(*) FROM file)::int AS files, (SELECT count(*) FROM asset)::
 
 /**
  * Statement 2: RECORD_CHECKSUMS for every file at once (a mismatch fails the file, existing digests
- * win, an ORIGINAL without mismatch makes its registered asset checksummed), returning what the
+ * win, an ORIGINAL without mismatch makes its registered asset checksummed — or ready, for a kind
+ * of $3 with no output planned), returning what the
  * duplicate links need: each file's state before and after, and the best original outside the
  * batch with its digest — LINK_DUPLICATE's look-up, one LATERAL per file through the algorithm's
  * expression index, so its cost does not depend on the planner's statistics. Files of the batch
@@ -127,7 +135,12 @@ WITH input AS (
    WHERE f.id = ANY (ARRAY(SELECT id FROM rec)) AND f.id = rec.id
   RETURNING f.id, f.status
 ), asset AS (
-  UPDATE portico.assets a SET status = 'checksummed', updated_at = now()
+  UPDATE portico.assets a
+     SET status = CASE
+           WHEN a.kind = ANY ($3::text[])
+            AND NOT EXISTS (SELECT 1 FROM portico.formats fm WHERE fm.asset_id = a.id AND fm.kind <> 'ORIGINAL')
+           THEN 'ready' ELSE 'checksummed' END,
+         updated_at = now()
    WHERE a.id = ANY (ARRAY(SELECT asset_id FROM rec WHERE format_kind = 'ORIGINAL' AND cardinality(mismatches) = 0))
      AND a.status = 'registered'
 )
@@ -286,6 +299,7 @@ export class ChecksumBatchRepository {
     const { rows } = await db.query<RecordedRow>(RECORD_BATCH(algorithm), [
       clusterId,
       JSON.stringify(items.map((item) => ({ file_id: item.fileId, checksums: item.checksums }))),
+      [...(batch.readyKinds ?? [])],
     ]);
     const links = algorithm === undefined ? new Map<string, Original>() : resolveLinks(rows);
     const assetIds = [...new Set(rows.map((row) => row.asset_id))];

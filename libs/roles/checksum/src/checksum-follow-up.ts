@@ -9,7 +9,7 @@ import { type ChecksumBatchRepository, type RecordedChecksums, type SqlClient } 
 import { transcodeAssetJob, type JobInput } from '@portico/jobs-contracts';
 import { type JobProducer } from '@portico/jobs-runtime';
 
-import { outputFormatsOf, transcodeProfilesFor } from './transcode-plan';
+import { KINDS_WITH_NOTHING_TO_MAKE, outputFormatsOf, transcodeProfilesFor } from './transcode-plan';
 
 export interface ChecksumFollowUpServices {
   readonly clusterId: string;
@@ -67,6 +67,8 @@ export async function recordChecksumBatch(
     clusterId,
     linkDuplicatesBy: algorithm,
     items: originals.map((original) => ({ fileId: original.fileId, checksums: original.checksums })),
+    // Not media: ready in the same write that makes them checksummed.
+    readyKinds: KINDS_WITH_NOTHING_TO_MAKE,
   });
 
   const outputs: Array<{ assetId: string; kinds: ReturnType<typeof outputFormatsOf> }> = [];
@@ -94,7 +96,7 @@ export async function recordChecksumBatch(
       duplicate: outcome.duplicateOf !== null,
     });
     if (planned.length > 0) outputs.push({ assetId: original.assetId, kinds: outputFormatsOf(planned) });
-    else readyChecks.push(original.assetId);
+    else if (outcome.asset.status !== 'ready') readyChecks.push(original.assetId);
     for (const profile of planned)
       transcodes.push({
         assetId: original.assetId,

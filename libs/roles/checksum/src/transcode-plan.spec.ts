@@ -1,4 +1,4 @@
-import { outputFormatsOf, transcodeProfilesFor } from './transcode-plan';
+import { KINDS_WITH_NOTHING_TO_MAKE, outputFormatsOf, transcodeProfilesFor } from './transcode-plan';
 
 describe('transcodeProfilesFor', () => {
   it('gives video a proxy, keyframes and a poster; images and audio a proxy; other files nothing', () => {
@@ -15,6 +15,14 @@ describe('transcodeProfilesFor', () => {
   it('never transcodes a zero-byte file or a duplicate', () => {
     expect(transcodeProfilesFor({ kind: 'video', size: 0, duplicate: false })).toEqual([]);
     expect(transcodeProfilesFor({ kind: 'video', size: 10, duplicate: true })).toEqual([]);
+  });
+});
+
+describe('KINDS_WITH_NOTHING_TO_MAKE', () => {
+  it('are the kinds no file of which is ever transcoded', () => {
+    expect([...KINDS_WITH_NOTHING_TO_MAKE].sort()).toEqual(['other', 'unknown']);
+    for (const kind of KINDS_WITH_NOTHING_TO_MAKE)
+      expect(transcodeProfilesFor({ kind, size: 10, duplicate: false })).toEqual([]);
   });
 });
 

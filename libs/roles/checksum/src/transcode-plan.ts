@@ -28,6 +28,11 @@ export function transcodeProfilesFor(input: {
   return PROFILES[input.kind];
 }
 
+/** Kinds that are never transcoded: checksummed, such an asset is complete (ready). */
+export const KINDS_WITH_NOTHING_TO_MAKE: readonly MediaKind[] = (Object.keys(PROFILES) as MediaKind[]).filter(
+  (kind) => PROFILES[kind].length === 0,
+);
+
 /** The outputs the asset will have once these profiles are transcoded (planned with the jobs). */
 export function outputFormatsOf(profiles: readonly Profile[]): OutputFormatKind[] {
   return profiles.map((profile) => OUTPUT_FORMATS[profile]);
