@@ -454,6 +454,68 @@ describe('checksums and outputs', () => {
   });
 });
 
+describe('deletes', () => {
+  // Files have no key of their own on their asset (migration 0012): their format key implies it,
+  // and an asset's files go with its formats.
+  it('takes the files with an asset deleted, and the whole catalog with a cluster deleted', async () => {
+    const fixture = await newCluster();
+    const proxyStore = await newObjectStore(fixture.clusterId, 'proxy');
+    const [a, b] = await catalog.ingestMany(pool, fixture.clusterId, fixture.storageId, [
+      { path: 'd/a.mov', size: 10, mtime: T0 },
+      { path: 'd/b.mov', size: 10, mtime: T0 },
+    ]);
+    for (const ingested of [a!, b!])
+      await catalog.addObjectFile(pool, {
+        clusterId: fixture.clusterId,
+        assetId: ingested.assetId,
+        formatKind: 'PROXY',
+        objectStoreId: proxyStore,
+        objectKey: `proxies/${ingested.assetId}.mp4`,
+        size: 4,
+        status: 'stored',
+      });
+    const filesOf = (clusterId: string) => count('portico.files WHERE cluster_id = $1', [clusterId]);
+    expect(await filesOf(fixture.clusterId)).toBe(4);
+
+    await pool.query('DELETE FROM portico.assets WHERE id = $1', [a!.assetId]);
+    expect(await filesOf(fixture.clusterId)).toBe(2);
+    expect(await count('portico.files WHERE asset_id = $1', [a!.assetId])).toBe(0);
+
+    await pool.query('DELETE FROM portico.clusters WHERE id = $1', [fixture.clusterId]);
+    expect(await filesOf(fixture.clusterId)).toBe(0);
+    expect(await count('portico.assets WHERE cluster_id = $1', [fixture.clusterId])).toBe(0);
+  });
+
+  it('refuses a file whose format belongs to another asset, or whose storage is not in its cluster', async () => {
+    const fixture = await newCluster();
+    const other = await newCluster();
+    const [a, b] = await catalog.ingestMany(pool, fixture.clusterId, fixture.storageId, [
+      { path: 'k/a.mov', size: 10, mtime: T0 },
+      { path: 'k/b.mov', size: 10, mtime: T0 },
+    ]);
+    const { rows } = await pool.query<{ format_id: string }>(
+      'SELECT format_id FROM portico.files WHERE id = $1',
+      [a!.fileId],
+    );
+    const insert = (assetId: string, storageId: string, clusterId: string) =>
+      pool.query(
+        `INSERT INTO portico.files (id, cluster_id, asset_id, format_id, location, storage_id, path, size, mtime, status)
+         VALUES ($1, $2, $3, $4, 'storage', $5, $6, 1, now(), 'registered')`,
+        [randomUUID(), clusterId, assetId, rows[0]!.format_id, storageId, `k/${randomUUID()}`],
+      );
+    // A's format under B's asset; a storage of another cluster.
+    await expect(insert(b!.assetId, fixture.storageId, fixture.clusterId)).rejects.toMatchObject({
+      code: '23503',
+    });
+    await expect(insert(a!.assetId, other.storageId, fixture.clusterId)).rejects.toMatchObject({
+      code: '23503',
+    });
+    await expect(insert(a!.assetId, fixture.storageId, fixture.clusterId)).resolves.toMatchObject({
+      rowCount: 1,
+    });
+  });
+});
+
 describe('lists', () => {
   it('pages newest first with a cursor that stays stable while rows are inserted', async () => {
     const fixture = await newCluster();

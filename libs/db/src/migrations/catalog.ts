@@ -14,6 +14,7 @@ import { sql as removalApprovals } from './sql/0008_removal_approvals';
 import { sql as leaseOnJobRow } from './sql/0009_lease_on_job_row';
 import { sql as catalogSummary } from './sql/0010_catalog_summary';
 import { sql as leaseTermKey } from './sql/0011_lease_term_key';
+import { sql as leanerFileWrites } from './sql/0012_leaner_file_writes';
 
 export interface Migration {
   /** Strictly increasing, never reused. */
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: 'lease_on_job_row', sql: leaseOnJobRow },
   { version: 10, name: 'catalog_summary', sql: catalogSummary },
   { version: 11, name: 'lease_term_key', sql: leaseTermKey },
+  { version: 12, name: 'leaner_file_writes', sql: leanerFileWrites },
 ];
 
 /** `0001_core`: how a migration is named in logs, errors and `migrate()`'s result. */
