@@ -66,25 +66,30 @@ export function* listDirectory(task: DirectoryTask, context: ListingContext): Ge
   const collisions = new NameCollisionDetector(task.path);
   let part = 0;
   let chunk = emptyChunk(task.path, identity, ancestors);
+  /** The next entry, or null at the end, or undefined when the listing broke off (noted in the chunk). */
+  const readNext = (): Dirent | null | undefined => {
+    try {
+      return dir.readSync();
+    } catch (error) {
+      // The listing broke off half-way (an I/O error): what was read is kept, but the folder's
+      // listing is incomplete, so nothing in it may be taken for removed.
+      chunk.issues.push({
+        path: task.path,
+        kind: 'unreadable',
+        message: `listing folder "${task.path || '/'}" failed part-way: ${describe(error)}`,
+      });
+      chunk.incomplete = true;
+      return undefined;
+    }
+  };
   try {
-    for (;;) {
-      let dirent: Dirent | null;
-      try {
-        dirent = dir.readSync();
-      } catch (error) {
-        // The listing broke off half-way (an I/O error): what was read is kept, but the folder's
-        // listing is incomplete, so nothing in it may be taken for removed.
-        chunk.issues.push({
-          path: task.path,
-          kind: 'unreadable',
-          message: `listing folder "${task.path || '/'}" failed part-way: ${describe(error)}`,
-        });
-        chunk.incomplete = true;
-        break;
-      }
-      if (dirent === null) break;
+    let dirent = readNext();
+    while (dirent) {
       addEntry(chunk, dirent.name, dirent, collisions, task.path, abs, context);
-      if (chunk.files.names.length + chunk.subdirs.length >= context.chunkEntries) {
+      dirent = readNext();
+      // A full chunk is sent once the entry after it is read: a folder that ends there is sealed
+      // final now, not followed by an empty last chunk (which would cost the scan a transaction).
+      if (dirent && chunk.files.names.length + chunk.subdirs.length >= context.chunkEntries) {
         yield seal(chunk, part++, false);
         const incomplete = chunk.incomplete;
         chunk = emptyChunk(task.path, identity, ancestors);

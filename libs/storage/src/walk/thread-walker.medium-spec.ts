@@ -166,6 +166,18 @@ it('hands a folder bigger than chunkEntries out in ordered parts, each name exac
   expect(parts.flatMap((chunk) => chunk.subdirs)).toEqual(['sub']);
 });
 
+it('seals a folder of exactly chunkEntries entries in one final part, not a full part and an empty one', async () => {
+  const files: Record<string, number> = {};
+  for (let index = 0; index < 100; index++) files[`even/clip-${index}.mov`] = 1;
+  const walked = await walk(tree(files), { chunkEntries: 50 });
+  const parts = walked.chunks.filter((chunk) => chunk.dir === 'even');
+  expect(parts.map((chunk) => [chunk.part, chunk.final, chunk.files.names.length])).toEqual([
+    [0, false, 50],
+    [1, true, 50],
+  ]);
+  expect(walked.files.size).toBe(100);
+});
+
 it('never follows symbolic links, and says where each one leads', async () => {
   const outside = tree({ 'secret.mov': 5 });
   const root = tree({ 'media/a.mov': 1, 'media/deep/b.mov': 1 });
