@@ -5,8 +5,14 @@ import { hashAlgorithms } from './algorithms';
 import { createDigester, type Digester } from './digesters';
 import { errorCode, FileAccessError } from './file-access-error';
 import { FileChangedError } from './file-changed-error';
-import { FileHasher, type FileHashResult, type HashManyOptions, type HashOptions } from './file-hasher';
-import { fileVersion, mtimeMs, versionChanges, type FileVersion } from './file-version';
+import {
+  FileHasher,
+  type FileHashResult,
+  hashResult,
+  type HashManyOptions,
+  type HashOptions,
+} from './file-hasher';
+import { fileVersion, versionChanges, type FileVersion } from './file-version';
 import { HASH_OPEN_FLAGS } from './hash-file-sync.adapter';
 import { HashThreadClient } from './hash-thread-client.adapter';
 import { ProgressThrottle } from './progress-throttle';
@@ -93,13 +99,7 @@ export class NodeFileHasher extends FileHasher {
       const before = await versionOf(handle, absolutePath);
       await this.readThrough(handle, absolutePath, before, digesters, options);
       await assertUnchanged(absolutePath, before);
-      return {
-        checksums: digesters.map((digester) => ({ algorithm: digester.algorithm, value: digester.hex() })),
-        version: before,
-        size: before.size,
-        mtimeMs: mtimeMs(before),
-        durationMs: performance.now() - started,
-      };
+      return hashResult(digesters, before, started);
     } finally {
       await handle.close().catch(() => undefined);
     }

@@ -1,7 +1,8 @@
 // Port: one read of a file computes every requested checksum (SPEC 2.6 CHECKSUM). The adapter is
 // file-hasher.adapter.ts.
 import { type HashAlgorithm } from './algorithms';
-import { type FileVersion } from './file-version';
+import { type Digester } from './digesters';
+import { type FileVersion, mtimeMs } from './file-version';
 
 export interface HashProgress {
   readonly bytesHashed: number;
@@ -43,6 +44,21 @@ export interface FileHashResult {
   /** Whole milliseconds since the epoch (truncated), as job payloads carry it. */
   readonly mtimeMs: number;
   readonly durationMs: number;
+}
+
+/** The result of a read that found the file unchanged: every digest, and the version read. */
+export function hashResult(
+  digesters: readonly Digester[],
+  version: FileVersion,
+  startedMs: number,
+): FileHashResult {
+  return {
+    checksums: digesters.map((digester) => ({ algorithm: digester.algorithm, value: digester.hex() })),
+    version,
+    size: version.size,
+    mtimeMs: mtimeMs(version),
+    durationMs: performance.now() - startedMs,
+  };
 }
 
 export abstract class FileHasher {

@@ -7,8 +7,8 @@ import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats }
 import { type Digester } from './digesters';
 import { errorCode, FileAccessError } from './file-access-error';
 import { FileChangedError } from './file-changed-error';
-import { type FileHashResult } from './file-hasher';
-import { fileVersion, mtimeMs, versionChanges, type FileVersion } from './file-version';
+import { type FileHashResult, hashResult } from './file-hasher';
+import { fileVersion, versionChanges, type FileVersion } from './file-version';
 import { ProgressThrottle } from './progress-throttle';
 
 /**
@@ -42,13 +42,7 @@ export function hashFileSync(
     const before = versionOf(fd, path);
     if (!readThrough(fd, path, before, digesters, options)) return undefined;
     assertUnchanged(path, before);
-    return {
-      checksums: digesters.map((digester) => ({ algorithm: digester.algorithm, value: digester.hex() })),
-      version: before,
-      size: before.size,
-      mtimeMs: mtimeMs(before),
-      durationMs: performance.now() - started,
-    };
+    return hashResult(digesters, before, started);
   } finally {
     closeQuietly(fd);
   }
