@@ -6,7 +6,7 @@
 // disks): up to nine jobs of 100 small files, or up to 100 jobs of one file each, while a worker
 // never sits on large files that another node could be hashing. bench/pipeline: weighing a file
 // 256 KiB (its cost before the thread) kept batches to two jobs of small files, and the checksums
-// trailed the ingest by 0.5-0.8 s instead of 0.2-0.4 s.
+// trailed the ingest by 0.5-0.8 s instead of 0.1-0.45 s.
 import { type checksumFileJob } from '@portico/jobs-contracts';
 import { type BatchMarkOptions } from '@portico/jobs-runtime';
 
