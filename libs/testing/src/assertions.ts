@@ -13,6 +13,22 @@ export async function rejectionOf<E extends Error>(
   return error;
 }
 
+/**
+ * The rejection of `promise`, whatever it is: for errors that may come from another realm than
+ * jest's (a worker thread, an AbortSignal's reason), where instanceof cannot be used.
+ */
+export async function anyRejectionOf(promise: Promise<unknown>): Promise<Error> {
+  let value: unknown;
+  try {
+    value = await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error(
+    `expected a rejection, got ${JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`,
+  );
+}
+
 /** Runs one statement on its own connection (test setup and fault injection on the database). */
 export async function execSql(url: string, text: string, values: unknown[] = []): Promise<void> {
   const connection = new Client({ connectionString: url });

@@ -25,4 +25,11 @@ export {
   type NodeHandle,
   type NodeIdentityFixture,
 } from './cluster-fixture';
-export { execSql, lockWaiters, rejectionOf } from './assertions';
+export { anyRejectionOf, execSql, lockWaiters, rejectionOf } from './assertions';
+export {
+  ageFile,
+  openDescriptorsOn,
+  referenceChecksum,
+  type ReferenceAlgorithm,
+  writeRandomFile,
+} from './files';

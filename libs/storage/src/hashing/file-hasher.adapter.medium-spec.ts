@@ -1,13 +1,10 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
 import {
   appendFileSync,
   chmodSync,
   closeSync,
   existsSync,
   openSync,
-  readdirSync,
-  readlinkSync,
   renameSync,
   statSync,
   truncateSync,
@@ -20,9 +17,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ensureCommands } from '@portico/testing';
+import {
+  ageFile,
+  anyRejectionOf,
+  ensureCommands,
+  openDescriptorsOn,
+  referenceChecksum,
+  writeRandomFile,
+} from '@portico/testing';
 
-import { HASH_ALGORITHMS, type HashAlgorithm } from './algorithms';
+import { HASH_ALGORITHMS } from './algorithms';
 import { FileAccessError } from './file-access-error';
 import { FileChangedError } from './file-changed-error';
 import { type FileHashResult, type HashProgress } from './file-hasher';
@@ -33,62 +37,8 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
-/** The reference tools: coreutils for MD5/SHA, the xxHash reference implementation for xxh64/xxh3. */
-const REFERENCE: Record<HashAlgorithm, { command: string; args: string[] }> = {
-  md5: { command: 'md5sum', args: [] },
-  sha1: { command: 'sha1sum', args: [] },
-  sha256: { command: 'sha256sum', args: [] },
-  xxh64: { command: 'xxhsum', args: ['-H1'] },
-  xxh3: { command: 'xxhsum', args: ['-H3'] },
-};
-
-async function referenceSum(algorithm: HashAlgorithm, file: string): Promise<string> {
-  const { command, args } = REFERENCE[algorithm];
-  const { stdout } = await run(command, [...args, file], { maxBuffer: 1 << 20 });
-  // `hash  file` (coreutils, xxhsum -H1) or `XXH3 (file) = hash` (xxhsum -H3).
-  const match = /^([0-9a-f]+)\s/.exec(stdout) ?? /= ([0-9a-f]+)\s*$/.exec(stdout);
-  if (!match) throw new Error(`cannot parse ${command} output: ${stdout}`);
-  return match[1]!;
-}
-
 function sums(result: FileHashResult): Record<string, string> {
   return Object.fromEntries(result.checksums.map((checksum) => [checksum.algorithm, checksum.value]));
-}
-
-/** The rejection of `promise` (errors may come from another realm than jest's, e.g. AbortError). */
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  let value: unknown;
-  try {
-    value = await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error(
-    `expected a rejection, got ${JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`,
-  );
-}
-
-/** Descriptors this process holds open on `file` (Linux /proc), to prove the hasher closed it. */
-function openDescriptorsOn(file: string): number {
-  return readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === file;
-    } catch {
-      return false;
-    }
-  }).length;
-}
-
-function randomFile(file: string, size: number): void {
-  const data = Buffer.allocUnsafe(size);
-  randomFillSync(data);
-  writeFileSync(file, data);
-}
-
-/** An hour in the past, so any write during a test moves the times whatever the clock's granularity. */
-function age(file: string): void {
-  const past = new Date(Date.now() - 3_600_000);
-  utimesSync(file, past, past);
 }
 
 describe('NodeFileHasher', () => {
@@ -145,10 +95,11 @@ describe('NodeFileHasher', () => {
       'agrees with md5sum, sha1sum, sha256sum and xxhsum on a real file, with %s reads',
       async (_label, chunkBytes) => {
         const file = path.join(dir, 'random.bin');
-        randomFile(file, 5 * MiB + 12_345);
+        writeRandomFile(file, 5 * MiB + 12_345);
         const result = await new NodeFileHasher({ chunkBytes }).hash(file, { algorithms: HASH_ALGORITHMS });
         const expected: Record<string, string> = {};
-        for (const algorithm of HASH_ALGORITHMS) expected[algorithm] = await referenceSum(algorithm, file);
+        for (const algorithm of HASH_ALGORITHMS)
+          expected[algorithm] = await referenceChecksum(algorithm, file);
         expect(sums(result)).toEqual(expected);
         expect(result.size).toBe(5 * MiB + 12_345);
         expect(result.version.inode).toBe(BigInt(statSync(file).ino));
@@ -157,7 +108,7 @@ describe('NodeFileHasher', () => {
 
     it('gives each algorithm alone the same sum as all together', async () => {
       const file = path.join(dir, 'random.bin');
-      randomFile(file, 3 * MiB + 1);
+      writeRandomFile(file, 3 * MiB + 1);
       const hasher = new NodeFileHasher({ chunkBytes: 64 * KiB });
       const together = sums(await hasher.hash(file, { algorithms: HASH_ALGORITHMS }));
       for (const algorithm of HASH_ALGORITHMS) {
@@ -171,7 +122,7 @@ describe('NodeFileHasher', () => {
   describe('progress and abort', () => {
     it('reports growing byte counts and always the whole file at the end', async () => {
       const file = path.join(dir, 'random.bin');
-      randomFile(file, 1 * MiB);
+      writeRandomFile(file, 1 * MiB);
       const reports: HashProgress[] = [];
       await new NodeFileHasher({ chunkBytes: 64 * KiB, progressIntervalMs: 0 }).hash(file, {
         algorithms: ['md5'],
@@ -187,7 +138,7 @@ describe('NodeFileHasher', () => {
 
     it('throttles progress: a long interval leaves only the final report', async () => {
       const file = path.join(dir, 'random.bin');
-      randomFile(file, 1 * MiB);
+      writeRandomFile(file, 1 * MiB);
       const reports: HashProgress[] = [];
       await new NodeFileHasher({ chunkBytes: 64 * KiB, progressIntervalMs: 3_600_000 }).hash(file, {
         algorithms: ['md5'],
@@ -198,11 +149,11 @@ describe('NodeFileHasher', () => {
 
     it('stops at the next chunk when aborted, rejects with the reason and closes the file', async () => {
       const file = path.join(dir, 'random.bin');
-      randomFile(file, 4 * MiB);
+      writeRandomFile(file, 4 * MiB);
       const controller = new AbortController();
       const reason = new Error('job handed back');
       const reports: number[] = [];
-      const error = await rejectionOf(
+      const error = await anyRejectionOf(
         new NodeFileHasher({ chunkBytes: 64 * KiB, progressIntervalMs: 0 }).hash(file, {
           algorithms: ['md5'],
           signal: controller.signal,
@@ -220,7 +171,7 @@ describe('NodeFileHasher', () => {
     it('does not open the file for an already aborted signal', async () => {
       const controller = new AbortController();
       controller.abort();
-      const error = await rejectionOf(
+      const error = await anyRejectionOf(
         new NodeFileHasher().hash(path.join(dir, 'never-read'), {
           algorithms: ['md5'],
           signal: controller.signal,
@@ -236,8 +187,8 @@ describe('NodeFileHasher', () => {
 
     beforeEach(() => {
       file = path.join(dir, 'growing.mxf');
-      randomFile(file, SIZE);
-      age(file);
+      writeRandomFile(file, SIZE);
+      ageFile(file);
     });
 
     /** Hashes in 64 KiB reads and runs `change` once, after the first chunk is hashed. */
@@ -247,7 +198,7 @@ describe('NodeFileHasher', () => {
     ): Promise<{ error: Error; seen: number }> {
       let changed = false;
       let seen = 0;
-      const error = await rejectionOf(
+      const error = await anyRejectionOf(
         new NodeFileHasher({ chunkBytes: 64 * KiB, progressIntervalMs: 0, recheckIntervalMs }).hash(file, {
           algorithms: ['md5', 'xxh64'],
           onProgress: ({ bytesHashed }) => {
@@ -298,8 +249,8 @@ describe('NodeFileHasher', () => {
 
     it('replaced by another file under the same name', async () => {
       const replacement = path.join(dir, 'replacement.mxf');
-      randomFile(replacement, SIZE);
-      age(replacement);
+      writeRandomFile(replacement, SIZE);
+      ageFile(replacement);
       const { error } = await hashWhile(() => renameSync(replacement, file));
       expectChanged(error, /replaced by another file \(inode \d+ -> \d+\)/);
     });
@@ -328,14 +279,14 @@ describe('NodeFileHasher', () => {
         progressIntervalMs: 0,
         recheckIntervalMs: 0,
       }).hash(file, { algorithms: ['md5'] });
-      expect(sums(result)).toEqual({ md5: await referenceSum('md5', file) });
+      expect(sums(result)).toEqual({ md5: await referenceChecksum('md5', file) });
     });
   });
 
   describe('files that cannot be hashed', () => {
     it('a missing file: retryable, naming the file', async () => {
       const missing = path.join(dir, 'gone.mov');
-      const error = await rejectionOf(new NodeFileHasher().hash(missing, { algorithms: ['md5'] }));
+      const error = await anyRejectionOf(new NodeFileHasher().hash(missing, { algorithms: ['md5'] }));
       expect(error).toBeInstanceOf(FileAccessError);
       expect(error).toMatchObject({ reason: 'missing', permanent: false, code: 'ENOENT', operation: 'open' });
       expect(error.message).toBe(
@@ -345,7 +296,7 @@ describe('NodeFileHasher', () => {
     });
 
     it('a directory: permanent', async () => {
-      const error = await rejectionOf(new NodeFileHasher().hash(dir, { algorithms: ['md5'] }));
+      const error = await anyRejectionOf(new NodeFileHasher().hash(dir, { algorithms: ['md5'] }));
       expect(error).toMatchObject({ name: 'FileAccessError', reason: 'not-a-file', permanent: true });
       expect(error.message).toContain(`cannot read ${dir} to compute its checksum: it is not a regular file`);
     });
@@ -353,13 +304,15 @@ describe('NodeFileHasher', () => {
     it('a FIFO without a writer: refused at once instead of blocking', async () => {
       const fifo = path.join(dir, 'pipe');
       execFileSync('mkfifo', [fifo]);
-      const error = await rejectionOf(new NodeFileHasher().hash(fifo, { algorithms: ['md5'] }));
+      const error = await anyRejectionOf(new NodeFileHasher().hash(fifo, { algorithms: ['md5'] }));
       expect(error).toMatchObject({ name: 'FileAccessError', reason: 'not-a-file', permanent: true });
     });
 
     it('a read that fails in the kernel (EIO): retryable, and the file is closed', async () => {
       // /proc/self/mem is a real file whose read at offset 0 (an unmapped address) fails with EIO.
-      const error = await rejectionOf(new NodeFileHasher().hash('/proc/self/mem', { algorithms: ['md5'] }));
+      const error = await anyRejectionOf(
+        new NodeFileHasher().hash('/proc/self/mem', { algorithms: ['md5'] }),
+      );
       expect(error).toMatchObject({
         name: 'FileAccessError',
         reason: 'io-error',
@@ -416,7 +369,7 @@ describe('NodeFileHasher', () => {
       truncateSync(file, size);
       const hasher = new NodeFileHasher({ progressIntervalMs: 50 });
       const warmUp = path.join(sparseDir, 'warm-up.bin');
-      randomFile(warmUp, 8 * MiB);
+      writeRandomFile(warmUp, 8 * MiB);
       await hasher.hash(warmUp, { algorithms: ['xxh64'] });
       const baseline = process.memoryUsage.rss();
       let peak = baseline;
@@ -428,7 +381,7 @@ describe('NodeFileHasher', () => {
       });
       peak = Math.max(peak, process.memoryUsage.rss());
       expect(result.size).toBe(size);
-      expect(sums(result)).toEqual({ xxh64: await referenceSum('xxh64', file) });
+      expect(sums(result)).toEqual({ xxh64: await referenceChecksum('xxh64', file) });
       // Two 2 MiB buffers; a reader holding the file, or chunks piling up for the GC, shows here.
       expect((peak - baseline) / MiB).toBeLessThan(32);
     } finally {

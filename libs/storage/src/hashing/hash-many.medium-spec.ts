@@ -1,11 +1,8 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
 import {
   appendFileSync,
   chmodSync,
   existsSync,
-  readdirSync,
-  readlinkSync,
   renameSync,
   statSync,
   truncateSync,
@@ -17,9 +14,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ensureCommands, waitFor } from '@portico/testing';
+import {
+  ageFile,
+  anyRejectionOf,
+  ensureCommands,
+  openDescriptorsOn,
+  referenceChecksum,
+  waitFor,
+  writeRandomFile,
+} from '@portico/testing';
 
-import { HASH_ALGORITHMS, type HashAlgorithm, InvalidHashRequestError } from './algorithms';
+import { HASH_ALGORITHMS, InvalidHashRequestError } from './algorithms';
 import { FileAccessError } from './file-access-error';
 import { FileChangedError } from './file-changed-error';
 import { type FileHashResult } from './file-hasher';
@@ -33,60 +38,9 @@ const GiB = 1024 * MiB;
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
 const LOADER = path.join(__dirname, '..', 'walk', 'walk-loader.cjs');
 
-/** The reference tools: coreutils for MD5/SHA, the xxHash reference implementation for xxh64/xxh3. */
-const REFERENCE: Record<HashAlgorithm, { command: string; args: string[] }> = {
-  md5: { command: 'md5sum', args: [] },
-  sha1: { command: 'sha1sum', args: [] },
-  sha256: { command: 'sha256sum', args: [] },
-  xxh64: { command: 'xxhsum', args: ['-H1'] },
-  xxh3: { command: 'xxhsum', args: ['-H3'] },
-};
-
-async function referenceSum(algorithm: HashAlgorithm, file: string): Promise<string> {
-  const { command, args } = REFERENCE[algorithm];
-  const { stdout } = await run(command, [...args, file], { maxBuffer: 1 << 20 });
-  // `hash  file` (coreutils, xxhsum -H1) or `XXH3 (file) = hash` (xxhsum -H3).
-  const match = /^([0-9a-f]+)\s/.exec(stdout) ?? /= ([0-9a-f]+)\s*$/.exec(stdout);
-  if (!match) throw new Error(`cannot parse ${command} output: ${stdout}`);
-  return match[1]!;
-}
-
 function sums(result: FileHashResult | Error | undefined): Record<string, string> {
   if (!result || result instanceof Error) throw new Error(`expected a hash result, got ${String(result)}`);
   return Object.fromEntries(result.checksums.map((checksum) => [checksum.algorithm, checksum.value]));
-}
-
-/** The rejection of `promise` (errors may come from another realm than jest's, e.g. AbortError). */
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
-
-/** Descriptors this process (every thread of it) holds open on `file` (Linux /proc). */
-function openDescriptorsOn(file: string): number {
-  return readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === file;
-    } catch {
-      return false;
-    }
-  }).length;
-}
-
-function randomFile(file: string, size: number): void {
-  const data = Buffer.allocUnsafe(size);
-  randomFillSync(data);
-  writeFileSync(file, data);
-}
-
-/** An hour in the past, so any write during a test moves the times whatever the clock's granularity. */
-function age(file: string): void {
-  const past = new Date(Date.now() - 3_600_000);
-  utimesSync(file, past, past);
 }
 
 /** Rejects when `promise` takes longer than `ms`: a call that blocks fails here, not at jest's timeout. */
@@ -122,7 +76,7 @@ describe('NodeFileHasher.hashMany', () => {
     const file = path.join(bigDir, name);
     writeFileSync(file, '');
     truncateSync(file, GiB);
-    age(file);
+    ageFile(file);
     return file;
   }
 
@@ -184,7 +138,7 @@ describe('NodeFileHasher.hashMany', () => {
         const sizes = [0, 1, 4 * KiB, chunkBytes - 1, chunkBytes, chunkBytes + 1, 3 * MiB + 12_345];
         const files = sizes.map((size, index) => {
           const file = path.join(dir, `file-${index}-${size}.bin`);
-          randomFile(file, size);
+          writeRandomFile(file, size);
           return file;
         });
         const subject = hasher({ chunkBytes });
@@ -200,7 +154,8 @@ describe('NodeFileHasher.hashMany', () => {
             mtimeMs: single.mtimeMs,
           });
           const expected: Record<string, string> = {};
-          for (const algorithm of HASH_ALGORITHMS) expected[algorithm] = await referenceSum(algorithm, file);
+          for (const algorithm of HASH_ALGORITHMS)
+            expected[algorithm] = await referenceChecksum(algorithm, file);
           expect(sums(result)).toEqual(expected);
         }
       },
@@ -209,7 +164,7 @@ describe('NodeFileHasher.hashMany', () => {
     it('serves concurrent calls in turn, each with its own algorithms, in the order requested', async () => {
       const files = [0, 1, 2].map((index) => {
         const file = path.join(dir, `f${index}`);
-        randomFile(file, 10 * KiB + index);
+        writeRandomFile(file, 10 * KiB + index);
         return file;
       });
       const subject = hasher();
@@ -219,25 +174,25 @@ describe('NodeFileHasher.hashMany', () => {
         subject.hashMany([files[1]!], { algorithms: ['xxh64'] }),
       ]);
       for (const [index, file] of files.entries()) {
-        expect(sums(first[index])).toEqual({ md5: await referenceSum('md5', file) });
+        expect(sums(first[index])).toEqual({ md5: await referenceChecksum('md5', file) });
         const reversed = second[files.length - 1 - index] as FileHashResult;
         expect(reversed.checksums.map((c) => c.algorithm)).toEqual(['xxh3', 'sha1']);
         expect(sums(reversed)).toEqual({
-          xxh3: await referenceSum('xxh3', file),
-          sha1: await referenceSum('sha1', file),
+          xxh3: await referenceChecksum('xxh3', file),
+          sha1: await referenceChecksum('sha1', file),
         });
       }
-      expect(sums(third[0])).toEqual({ xxh64: await referenceSum('xxh64', files[1]!) });
+      expect(sums(third[0])).toEqual({ xxh64: await referenceChecksum('xxh64', files[1]!) });
     });
 
     it('hashes a file replaced by rename between two calls as the new file', async () => {
       const file = path.join(dir, 'clip.mov');
       const replacement = path.join(dir, 'replacement.mov');
-      randomFile(file, 8 * KiB);
-      randomFile(replacement, 8 * KiB);
+      writeRandomFile(file, 8 * KiB);
+      writeRandomFile(replacement, 8 * KiB);
       const subject = hasher();
       const [before] = await subject.hashMany([file], { algorithms: ['md5'] });
-      const expected = await referenceSum('md5', replacement);
+      const expected = await referenceChecksum('md5', replacement);
       renameSync(replacement, file);
       const [after] = await subject.hashMany([file], { algorithms: ['md5'] });
       expect(sums(after)).toEqual({ md5: expected });
@@ -258,7 +213,7 @@ describe('NodeFileHasher.hashMany', () => {
       try {
         const [result] = await subject.hashMany([file], { algorithms: ['xxh64'] });
         expect(result).toMatchObject({ size: 4 * GiB });
-        expect(sums(result)).toEqual({ xxh64: await referenceSum('xxh64', file) });
+        expect(sums(result)).toEqual({ xxh64: await referenceChecksum('xxh64', file) });
       } finally {
         clearInterval(sampler);
       }
@@ -268,7 +223,7 @@ describe('NodeFileHasher.hashMany', () => {
     it('resolves an empty list to an empty list and refuses a bad algorithm list', async () => {
       const subject = hasher();
       await expect(subject.hashMany([], { algorithms: ['md5'] })).resolves.toEqual([]);
-      const error = await rejectionOf(subject.hashMany([dir], { algorithms: ['md5', 'md5'] }));
+      const error = await anyRejectionOf(subject.hashMany([dir], { algorithms: ['md5', 'md5'] }));
       expect(error).toBeInstanceOf(InvalidHashRequestError);
       expect(error.message).toBe('checksum algorithm "md5" is requested twice');
     });
@@ -315,7 +270,7 @@ describe('NodeFileHasher.hashMany', () => {
       for (const index of [1, 2, 3, 4]) {
         const error = results[index] as FileAccessError;
         expect(error).toBeInstanceOf(FileAccessError);
-        const single = await rejectionOf(subject.hash(paths[index]!, { algorithms: ['md5'] }));
+        const single = await anyRejectionOf(subject.hash(paths[index]!, { algorithms: ['md5'] }));
         expect(single).toBeInstanceOf(FileAccessError);
         expect(error.message).toBe(single.message);
         expect(error).toMatchObject({
@@ -446,7 +401,7 @@ describe('NodeFileHasher.hashMany', () => {
       const controller = new AbortController();
       const reason = new Error('job handed back');
       controller.abort(reason);
-      const error = await rejectionOf(
+      const error = await anyRejectionOf(
         hasher().hashMany([path.join(dir, 'never-read')], { algorithms: ['md5'], signal: controller.signal }),
       );
       expect(error).toBe(reason);
@@ -469,7 +424,7 @@ describe('NodeFileHasher.hashMany', () => {
       const call = subject.hashMany([first, big, later], { algorithms: ['md5'], signal: controller.signal });
       await whileOpen(big);
       controller.abort(reason);
-      expect(await rejectionOf(call)).toBe(reason);
+      expect(await anyRejectionOf(call)).toBe(reason);
       expect(openDescriptorsOn(big)).toBe(0);
       expect(statSync(later).atimeMs).toBe(atimeBefore);
 
@@ -489,9 +444,9 @@ describe('NodeFileHasher.hashMany', () => {
       const waiting = subject.hashMany([small], { algorithms: ['md5'], signal: controller.signal });
       await whileOpen(big);
       controller.abort(new Error('shutting down'));
-      expect(await rejectionOf(waiting)).toMatchObject({ message: 'shutting down' });
+      expect(await anyRejectionOf(waiting)).toMatchObject({ message: 'shutting down' });
       const [result] = await running;
-      expect(sums(result)).toEqual({ md5: await referenceSum('md5', big) });
+      expect(sums(result)).toEqual({ md5: await referenceChecksum('md5', big) });
     });
   });
 
@@ -504,7 +459,7 @@ describe('NodeFileHasher.hashMany', () => {
       const call = subject.hashMany([big, small], { algorithms: ['md5'] });
       await whileOpen(big);
       await subject.close();
-      const error = await rejectionOf(call);
+      const error = await anyRejectionOf(call);
       expect(error.message).toBe(
         `the checksum thread was closed before it hashed 2 files (the first ${big}); nothing of them was ` +
           'returned: hash them again',
