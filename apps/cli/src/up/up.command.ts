@@ -66,7 +66,9 @@ export async function up(options: UpOptions): Promise<number> {
   process.once('SIGTERM', () => wake());
 
   try {
-    const controlPlanePort = await freePort(options.port);
+    // A port asked for is checked at once; a free one (--port 0) is picked just before the control
+    // plane starts, so that another program has as little time as possible to take it first.
+    if (options.port !== 0) await freePort(options.port);
     let databaseUrl = options.databaseUrl;
     let databaseNote = 'given';
     if (!databaseUrl) {
@@ -84,6 +86,7 @@ export async function up(options: UpOptions): Promise<number> {
     s3 = await startLocalS3({ directory: path.join(varDir, 's3'), buckets: BUCKETS });
 
     step('starting the control plane');
+    const controlPlanePort = await freePort(options.port);
     const controlPlaneUrl = `http://127.0.0.1:${controlPlanePort}`;
     const controlPlane = supervisor.start(
       'control-plane',
